@@ -1,0 +1,74 @@
+"""The one place that turns exceptions into HTTP status codes and OpenStack fault bodies.
+
+Compute, image, network and volume APIs answer with Nova's envelope::
+
+    {"itemNotFound": {"code": 404, "message": "Image abc could not be found."}}
+
+Identity answers with Keystone's envelope, which keystoneauth and Tempest expect::
+
+    {"error": {"code": 404, "message": "Could not find project: abc.", "title": "Not Found"}}
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from starlette.responses import JSONResponse
+
+from stratus.common import exceptions as exc
+
+FaultStyle = Literal["nova", "keystone"]
+
+# (status, nova envelope key, HTTP reason phrase)
+_TABLE: list[tuple[type[exc.StratusError], int, str, str]] = [
+    (exc.ValidationError, 400, "badRequest", "Bad Request"),
+    (exc.Invalid, 400, "badRequest", "Bad Request"),
+    (exc.NotAuthenticated, 401, "unauthorized", "Unauthorized"),
+    (exc.QuotaExceeded, 403, "forbidden", "Forbidden"),
+    (exc.Forbidden, 403, "forbidden", "Forbidden"),
+    (exc.NotFound, 404, "itemNotFound", "Not Found"),
+    (exc.MethodNotAllowed, 405, "badMethod", "Method Not Allowed"),
+    (exc.NotAcceptable, 406, "notAcceptable", "Not Acceptable"),
+    (exc.Conflict, 409, "conflictingRequest", "Conflict"),
+    (exc.Gone, 410, "gone", "Gone"),
+    (exc.PayloadTooLarge, 413, "overLimit", "Request Entity Too Large"),
+    (exc.UnsupportedMediaType, 415, "badMediaType", "Unsupported Media Type"),
+    (exc.RangeNotSatisfiable, 416, "rangeNotSatisfiable", "Requested Range Not Satisfiable"),
+    (exc.NotImplementedYet, 501, "notImplemented", "Not Implemented"),
+    (exc.ServiceUnavailable, 503, "serviceUnavailable", "Service Unavailable"),
+    (exc.MessagingTimeout, 503, "serviceUnavailable", "Service Unavailable"),
+]
+
+_BY_STATUS = {status: (key, title) for _cls, status, key, title in _TABLE}
+_BY_STATUS[500] = ("computeFault", "Internal Server Error")
+
+
+def status_of(error: exc.StratusError) -> int:
+    """The HTTP status for ``error`` (500 for anything not in the table)."""
+    for cls, status, _key, _title in _TABLE:
+        if isinstance(error, cls):
+            return status
+    return 500
+
+
+def body(status: int, message: str, style: FaultStyle = "nova") -> dict[str, object]:
+    key, title = _BY_STATUS.get(status, ("computeFault", "Error"))
+    if style == "keystone":
+        return {"error": {"code": status, "message": message, "title": title}}
+    return {key: {"code": status, "message": message}}
+
+
+def response(
+    status: int,
+    message: str,
+    style: FaultStyle = "nova",
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A JSON fault response."""
+    return JSONResponse(body(status, message, style), status_code=status, headers=headers)
+
+
+def from_exception(
+    error: exc.StratusError, style: FaultStyle = "nova", headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return response(status_of(error), error.message, style, headers)

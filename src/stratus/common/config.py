@@ -1,0 +1,285 @@
+"""Typed settings: one INI file (``stratus.conf``) plus environment overrides.
+
+The file mirrors ``nova.conf`` from the OpenStack installation guides: keys that exist there keep
+their names (``[DEFAULT] transport_url``, ``my_ip``, ``[database] connection`` ...). Every key can be
+overridden from the environment: ``STRATUS_<KEY>`` for ``[DEFAULT]`` and
+``STRATUS_<SECTION>__<KEY>`` for any other section (``STRATUS_DATABASE__CONNECTION=...``).
+
+``load()`` never needs a file: with none, every service runs on embedded defaults (SQLite under the
+data directory, the in-process message bus).
+
+Values may refer to ``$state_path`` (the data directory), as oslo.config allows.
+"""
+
+from __future__ import annotations
+
+import configparser
+import dataclasses
+import logging
+import os
+import socket
+import typing
+from pathlib import Path
+from typing import Any
+
+LOG = logging.getLogger(__name__)
+
+ENV_PREFIX = "STRATUS_"
+
+
+@dataclasses.dataclass
+class DefaultSection:
+    """``[DEFAULT]``: process-wide settings."""
+
+    state_path: str = "./var"
+    transport_url: str = "memory://"
+    my_ip: str = ""
+    host: str = ""
+    region_name: str = "RegionOne"
+    report_interval: int = 10
+    service_down_time: int = 60
+    cpu_allocation_ratio: float = 16.0
+    ram_allocation_ratio: float = 1.5
+    disk_allocation_ratio: float = 1.0
+    debug: bool = False
+    log_format: str = "text"
+    log_file: str = ""
+    rpc_response_timeout: int = 60
+
+
+@dataclasses.dataclass
+class DatabaseSection:
+    """``[database]``: the SQL database every control-plane service shares."""
+
+    connection: str = "sqlite:///$state_path/stratus.sqlite"
+    pool_size: int = 10
+    max_overflow: int = 20
+    connection_debug: bool = False
+
+
+@dataclasses.dataclass
+class ApiSection:
+    """``[api]``: settings shared by every REST API endpoint."""
+
+    bind_host: str = "0.0.0.0"
+    public_host: str = ""
+    max_request_body_size: int = 114688
+    max_string_length: int = 255
+
+
+@dataclasses.dataclass
+class IdentitySection:
+    """``[identity]``: the Keystone-compatible identity service."""
+
+    port: int = 5000
+    password_hash_rounds: int = 12
+    max_password_length: int = 4096
+    default_domain_id: str = "default"
+
+
+@dataclasses.dataclass
+class TokenSection:
+    """``[token]``: token lifetime and behaviour."""
+
+    expiration: int = 3600
+    allow_rescope_scoped_token: bool = True
+    cache_time: int = 5
+
+
+@dataclasses.dataclass
+class FernetSection:
+    """``[fernet_tokens]``: the key repository used to encrypt tokens."""
+
+    key_repository: str = "$state_path/fernet-keys"
+    max_active_keys: int = 3
+
+
+@dataclasses.dataclass
+class ImageSection:
+    """``[image]``: the Glance-compatible image service."""
+
+    port: int = 9292
+    filesystem_store_datadir: str = "$state_path/images"
+    image_size_cap: int = 1099511627776
+    qemu_img: str = "qemu-img"
+    inspect_timeout: int = 60
+
+
+@dataclasses.dataclass
+class PolicySection:
+    """``[oslo_policy]``: optional operator overrides of the default policy rules."""
+
+    policy_file: str = ""
+
+
+@dataclasses.dataclass
+class Config:
+    """All settings. Attribute names match INI section names (``DEFAULT`` is ``default``)."""
+
+    default: DefaultSection = dataclasses.field(default_factory=DefaultSection)
+    database: DatabaseSection = dataclasses.field(default_factory=DatabaseSection)
+    api: ApiSection = dataclasses.field(default_factory=ApiSection)
+    identity: IdentitySection = dataclasses.field(default_factory=IdentitySection)
+    token: TokenSection = dataclasses.field(default_factory=TokenSection)
+    fernet_tokens: FernetSection = dataclasses.field(default_factory=FernetSection)
+    image: ImageSection = dataclasses.field(default_factory=ImageSection)
+    oslo_policy: PolicySection = dataclasses.field(default_factory=PolicySection)
+
+    @property
+    def state_path(self) -> Path:
+        return Path(self.default.state_path)
+
+    @property
+    def public_host(self) -> str:
+        """Host name or address put into catalog endpoint URLs."""
+        return self.api.public_host or self.default.my_ip
+
+    def endpoint_url(self, port: int, path: str = "") -> str:
+        host = self.public_host
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"http://{host}:{port}{path}"
+
+
+class ConfigError(ValueError):
+    """A setting has a value of the wrong type or an unknown section/key was given."""
+
+
+def _section_name(attr: str) -> str:
+    return "DEFAULT" if attr == "default" else attr
+
+
+def _coerce(raw: str, kind: Any, where: str) -> Any:
+    if kind is bool:
+        low = raw.strip().lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{where}: expected a boolean, got {raw!r}")
+    try:
+        return kind(raw.strip()) if kind in (int, float) else raw
+    except ValueError as exc:
+        raise ConfigError(f"{where}: expected {kind.__name__}, got {raw!r}") from exc
+
+
+def _set(section: Any, key: str, raw: str, where: str) -> None:
+    hints = typing.get_type_hints(type(section))
+    if key not in hints:
+        LOG.warning("ignoring unknown option %s", where)
+        return
+    setattr(section, key, _coerce(raw, hints[key], where))
+
+
+def _expand(cfg: Config) -> None:
+    state = str(Path(cfg.default.state_path).expanduser().absolute())
+    cfg.default.state_path = state
+    for f in dataclasses.fields(cfg):
+        section = getattr(cfg, f.name)
+        for sf in dataclasses.fields(section):
+            value = getattr(section, sf.name)
+            if isinstance(value, str) and "$state_path" in value:
+                setattr(section, sf.name, value.replace("$state_path", state))
+
+
+def detect_my_ip() -> str:
+    """The address other hosts reach this one on: the source address of the default route.
+
+    A UDP ``connect`` only picks a route; it sends nothing. Falls back to loopback on a machine
+    without a default route.
+    """
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))
+            return str(s.getsockname()[0])
+    except OSError:
+        return "127.0.0.1"
+
+
+def find_config_file(explicit: str | None, state_path: str | None) -> Path | None:
+    """The file to read: explicit path, ``$STRATUS_CONFIG``, ``<data dir>/stratus.conf``, or /etc."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("STRATUS_CONFIG")
+    if env:
+        return Path(env)
+    candidates = []
+    if state_path:
+        candidates.append(Path(state_path) / "stratus.conf")
+    candidates.append(Path("/etc/stratus/stratus.conf"))
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def load(
+    config_file: str | Path | None = None,
+    state_path: str | None = None,
+    environ: typing.Mapping[str, str] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+) -> Config:
+    """Build the settings: defaults < file < environment < ``overrides`` (section -> key -> value)."""
+    env = os.environ if environ is None else environ
+    cfg = Config()
+    path = find_config_file(str(config_file) if config_file else None, state_path)
+    if path is not None:
+        _read_file(cfg, path)
+    _read_env(cfg, env)
+    for sec, values in (overrides or {}).items():
+        section = getattr(cfg, sec if sec != "DEFAULT" else "default")
+        for key, value in values.items():
+            setattr(section, key, value)
+    if state_path:
+        cfg.default.state_path = state_path
+    if not cfg.default.my_ip:
+        cfg.default.my_ip = detect_my_ip()
+    if not cfg.default.host:
+        cfg.default.host = socket.gethostname()
+    _expand(cfg)
+    return cfg
+
+
+def _read_file(cfg: Config, path: Path) -> None:
+    if not path.is_file():
+        raise ConfigError(f"configuration file {path} does not exist")
+    parser = configparser.ConfigParser(interpolation=None, default_section="__none__")
+    parser.read(path)
+    sections = {_section_name(f.name): f.name for f in dataclasses.fields(cfg)}
+    for name in parser.sections():
+        attr = sections.get(name)
+        if attr is None:
+            LOG.warning("ignoring unknown section [%s] in %s", name, path)
+            continue
+        for key, raw in parser.items(name):
+            _set(getattr(cfg, attr), key, raw, f"[{name}] {key}")
+
+
+def _read_env(cfg: Config, env: typing.Mapping[str, str]) -> None:
+    for name, raw in env.items():
+        if not name.startswith(ENV_PREFIX) or name == "STRATUS_CONFIG":
+            continue
+        rest = name[len(ENV_PREFIX) :].lower()
+        section_attr, _, key = rest.partition("__")
+        if not key:
+            section_attr, key = "default", section_attr
+        section = getattr(cfg, section_attr, None)
+        if section is None or not dataclasses.is_dataclass(section) or key.startswith("_"):
+            continue
+        if key in typing.get_type_hints(type(section)):
+            _set(section, key, raw, name)
+
+
+def render_ini(cfg: Config) -> str:
+    """The settings as an INI document (used to write a sample and by ``stratus manage config``)."""
+    lines: list[str] = []
+    for f in dataclasses.fields(cfg):
+        section = getattr(cfg, f.name)
+        lines.append(f"[{_section_name(f.name)}]")
+        for sf in dataclasses.fields(section):
+            value = getattr(section, sf.name)
+            if isinstance(value, bool):
+                value = str(value).lower()
+            lines.append(f"{sf.name} = {value}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+__all__ = ["Config", "ConfigError", "detect_my_ip", "load", "render_ini"]

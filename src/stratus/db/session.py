@@ -1,0 +1,52 @@
+"""Transactions. The only way code gets a ``Session`` is ``Database.read()`` or ``.write()``.
+
+``write()`` takes SQLite's write lock at BEGIN; on PostgreSQL/MySQL both are ordinary transactions
+(row locks are taken with ``SELECT ... FOR UPDATE`` by repositories that need them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from stratus.db.engine import WRITE_OPTION, create_engine
+
+
+class Database:
+    """An engine plus two session factories (read, write)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._read = sessionmaker(bind=engine, expire_on_commit=False)
+        self._write = sessionmaker(
+            bind=engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
+
+    @classmethod
+    def from_url(cls, url: str, pool_size: int = 10, max_overflow: int = 20) -> Database:
+        return cls(create_engine(url, pool_size=pool_size, max_overflow=max_overflow))
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A transaction for queries; rolled back at the end."""
+        with self._read() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A transaction committed when the block ends without an exception."""
+        with self._write() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
