@@ -1,1 +1,1 @@
-"""Stratus."""
+"""Process entry points: ``stratus up``, ``stratus api``, ``stratus manage ...``."""

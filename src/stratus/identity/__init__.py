@@ -1,1 +1,1 @@
-"""Stratus."""
+"""Identity primitives with no database access: password hashing, Fernet keys, token format."""

@@ -1,1 +1,1 @@
-"""Stratus."""
+"""Versioned wire objects (pydantic models) exchanged between services; see ``base``."""

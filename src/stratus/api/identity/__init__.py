@@ -1,1 +1,1 @@
-"""Stratus."""
+"""Identity API v3 (a Keystone-compatible subset)."""

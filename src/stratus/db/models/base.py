@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from stratus.common import clock
@@ -22,6 +23,11 @@ NAMING = {
 }
 
 
+# NOTE: MySQL's DATETIME keeps whole seconds unless told otherwise; token revocation and
+# "changes-since" filters need microseconds on every backend.
+DateTime = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql")
+
+
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING)
 
@@ -29,7 +35,7 @@ class Base(DeclarativeBase):
 class Timestamps:
     """``created_at`` / ``updated_at`` columns kept in naive UTC."""
 
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=clock.utcnow, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.utcnow, nullable=False)
     updated_at: Mapped[dt.datetime | None] = mapped_column(
-        sa.DateTime, default=None, onupdate=clock.utcnow, nullable=True
+        DateTime, default=None, onupdate=clock.utcnow, nullable=True
     )

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stratus.db.models.base import Base, Timestamps
+from stratus.db.models.base import Base, DateTime, Timestamps
 
 ID = sa.String(64)
 NAME = sa.String(255)
@@ -55,8 +55,8 @@ class User(Base, Timestamps):
     email: Mapped[str | None] = mapped_column(NAME, nullable=True)
     enabled: Mapped[bool] = mapped_column(sa.Boolean, default=True, nullable=False)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255), nullable=True)
-    password_created_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime, nullable=True)
-    password_expires_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    password_created_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    password_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     options: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, nullable=False)
     extra: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, nullable=False)
 
@@ -166,7 +166,7 @@ class ApplicationCredential(Base, Timestamps):
     system: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
     secret_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     description: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
-    expires_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     unrestricted: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
     role_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list, nullable=False)
     access_rules: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list, nullable=False)
@@ -183,6 +183,6 @@ class RevocationEvent(Base):
     project_id: Mapped[str | None] = mapped_column(ID, nullable=True, index=True)
     domain_id: Mapped[str | None] = mapped_column(ID, nullable=True)
     role_id: Mapped[str | None] = mapped_column(ID, nullable=True)
-    issued_before: Mapped[dt.datetime] = mapped_column(sa.DateTime, nullable=False)
-    revoked_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, nullable=False, index=True)
-    expires_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    issued_before: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    revoked_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, index=True)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

@@ -1,0 +1,32 @@
+# Stratus — two commands: `make up` runs a whole cloud here, `make test` runs every test.
+# Both install what they need (Debian packages with apt-get, Python libraries into .venv).
+
+DATA_DIR ?= ./var
+PY := .venv/bin/python
+
+.PHONY: up test check lint unit functional bench deps deps-test clean openapi
+
+up: deps
+	.venv/bin/stratus up --data-dir $(DATA_DIR)
+
+test: deps-test
+	tools/run-tests.sh
+
+# Fast gates only: formatting, lint, types, import layering, unit + contract tests on memory://.
+check: deps-test
+	tools/run-tests.sh lint unit
+
+bench: deps-test
+	$(PY) tools/bench.py
+
+openapi: deps
+	for s in identity image; do .venv/bin/stratus --data-dir $$(mktemp -d) manage openapi $$s > api-ref/openapi/$$s.yaml; done
+
+deps:
+	tools/install-deps.sh up
+
+deps-test:
+	tools/install-deps.sh test
+
+clean:
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache artifacts

@@ -1,0 +1,92 @@
+"""Wiring the API services of one process: database, keys, bootstrap, catalog, applications.
+
+``prepare`` does the one-time work of a controller start (schema migration, key repositories,
+identity bootstrap, catalog registration); ``build_apps`` builds every API application sharing
+one database and one token validator. ``stratus up`` and ``stratus api`` use both; tests too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from starlette.applications import Starlette
+
+from stratus.api.common.policy import Enforcer
+from stratus.api.identity import app as identity_app
+from stratus.api.identity import policies as identity_policies
+from stratus.api.identity.state import IdentityState
+from stratus.common.config import Config
+from stratus.db import migrate
+from stratus.db.session import Database
+from stratus.identity import fernet
+from stratus.services.identity import bootstrap
+from stratus.services.identity.catalog import ServiceSpec, ensure_service
+from stratus.services.identity.credentials_crypto import CredentialCipher
+from stratus.services.identity.tokens import TokenService
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class ApiApp:
+    """One REST API: its name, the port it listens on, the ASGI app."""
+
+    name: str
+    port: int
+    app: Starlette
+
+
+def credential_key_repository(cfg: Config) -> str:
+    return str(cfg.state_path / "credential-keys")
+
+
+def service_specs(cfg: Config) -> list[ServiceSpec]:
+    """The catalog entries of the services this deployment runs."""
+    return [
+        ServiceSpec("identity", "keystone", "Stratus Identity", cfg.endpoint_url(cfg.identity.port, "/v3")),
+        ServiceSpec("image", "glance", "Stratus Image", cfg.endpoint_url(cfg.image.port)),
+    ]
+
+
+def open_database(cfg: Config) -> Database:
+    return Database.from_url(
+        cfg.database.connection, pool_size=cfg.database.pool_size, max_overflow=cfg.database.max_overflow
+    )
+
+
+def prepare(cfg: Config, db: Database) -> None:
+    """Migrate, create key repositories, bootstrap identity, register the catalog. Idempotent."""
+    cfg.state_path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    migrate.sync(db.engine)
+    if fernet.setup(cfg.fernet_tokens.key_repository):
+        LOG.info("created fernet key repository %s", cfg.fernet_tokens.key_repository)
+    fernet.setup(credential_key_repository(cfg))
+    bootstrap.run(db, cfg)
+    with db.write() as session:
+        for spec in service_specs(cfg):
+            ensure_service(session, spec, cfg.default.region_name)
+
+
+def build_apps(cfg: Config, db: Database) -> list[ApiApp]:
+    """Every API application of this process, sharing ``db`` and one token service."""
+    tokens = TokenService(db, cfg)
+    identity_uri = cfg.endpoint_url(cfg.identity.port)
+    identity_state = IdentityState(
+        name="identity",
+        config=cfg,
+        db=db,
+        enforcer=Enforcer(identity_policies.RULES, cfg.oslo_policy.policy_file),
+        validator=tokens,
+        fault_style="keystone",
+        identity_uri=identity_uri,
+        tokens=tokens,
+        credentials=CredentialCipher(credential_key_repository(cfg)),
+    )
+    apps = [ApiApp("identity", cfg.identity.port, identity_app.build(identity_state))]
+    apps.extend(_image_apps(cfg, db, tokens, identity_uri))
+    return apps
+
+
+def _image_apps(cfg: Config, db: Database, tokens: TokenService, identity_uri: str) -> list[ApiApp]:
+    return []

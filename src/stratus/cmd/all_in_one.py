@@ -1,0 +1,43 @@
+"""``stratus up``: the whole cloud in one process group, on SQLite and the in-process bus."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+
+from stratus.api import deploy
+from stratus.cmd.serve import serve_all
+from stratus.common.config import Config
+from stratus.services.identity.bootstrap import openrc_path
+
+LOG = logging.getLogger(__name__)
+
+
+def _banner(cfg: Config, started: float) -> None:
+    admin_rc = openrc_path(cfg.state_path, "admin")
+    lines = [
+        "",
+        f"Stratus is ready ({time.monotonic() - started:.1f} s).",
+        f"  identity: {cfg.endpoint_url(cfg.identity.port, '/v3')}",
+        f"  image:    {cfg.endpoint_url(cfg.image.port)}",
+        f"  source {admin_rc}      (admin)",
+        f"  source {openrc_path(cfg.state_path, 'demo')}       (demo)",
+        "Press Ctrl-C to stop.",
+        "",
+    ]
+    print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def run(cfg: Config) -> int:
+    started = time.monotonic()
+    db = deploy.open_database(cfg)
+    try:
+        deploy.prepare(cfg, db)
+        apps = deploy.build_apps(cfg, db)
+        asyncio.run(serve_all(apps, cfg.api.bind_host, on_ready=lambda: _banner(cfg, started)))
+    finally:
+        db.dispose()
+    LOG.info("stopped")
+    return 0

@@ -1,0 +1,74 @@
+"""``stratus manage``: operator commands (``nova-manage`` / ``keystone-manage`` equivalents)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import yaml
+
+from stratus.api import deploy
+from stratus.api.common import openapi
+from stratus.common.config import Config, render_ini
+from stratus.db import migrate
+from stratus.identity import fernet
+from stratus.services.identity import bootstrap
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    manage = sub.add_parser("manage", help="operator commands")
+    msub = manage.add_subparsers(dest="manage_command", required=True)
+    db = msub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("sync", help="upgrade the schema to the newest version (idempotent)")
+    db.add_parser("version", help="print the schema version")
+    fk = msub.add_parser("fernet", help="token encryption keys").add_subparsers(dest="fernet_command", required=True)
+    fk.add_parser("setup", help="create the key repository")
+    fk.add_parser("rotate", help="rotate the keys")
+    msub.add_parser("bootstrap", help="create the default domain, roles, projects and users")
+    api = msub.add_parser("openapi", help="print the OpenAPI document of a service")
+    api.add_argument("service", choices=["identity", "image"])
+    api.add_argument("--format", choices=["yaml", "json"], default="yaml")
+    msub.add_parser("config", help="print the effective configuration as INI")
+
+
+def openapi_document(cfg: Config, service: str) -> dict[str, object]:
+    db = deploy.open_database(cfg)
+    try:
+        apps = {a.name: a for a in deploy.build_apps(cfg, db)}
+    finally:
+        db.dispose()
+    app = apps[service].app
+    return openapi.document(service, "1.0", app.state.operations)
+
+
+def run(args: argparse.Namespace, cfg: Config) -> int:
+    cmd = args.manage_command
+    if cmd == "db":
+        db = deploy.open_database(cfg)
+        try:
+            if args.db_command == "sync":
+                migrate.sync(db.engine)
+            print(migrate.current(db.engine) or "empty")
+        finally:
+            db.dispose()
+    elif cmd == "fernet":
+        repo = cfg.fernet_tokens.key_repository
+        if args.fernet_command == "setup":
+            print("created" if fernet.setup(repo) else "exists", repo)
+        else:
+            print("new primary key:", fernet.rotate(repo, cfg.fernet_tokens.max_active_keys))
+    elif cmd == "bootstrap":
+        db = deploy.open_database(cfg)
+        try:
+            deploy.prepare(cfg, db)
+        finally:
+            db.dispose()
+        print("bootstrapped; credentials in", bootstrap.openrc_path(cfg.state_path, "admin"))
+    elif cmd == "openapi":
+        doc = openapi_document(cfg, args.service)
+        text = yaml.safe_dump(doc, sort_keys=False) if args.format == "yaml" else json.dumps(doc, indent=2)
+        sys.stdout.write(text)
+    elif cmd == "config":
+        sys.stdout.write(render_ini(cfg))
+    return 0

@@ -1,0 +1,86 @@
+"""Serving several ASGI applications from one event loop, stopping cleanly on SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable, Iterator, Sequence
+
+import uvicorn
+
+from stratus.api.deploy import ApiApp
+
+LOG = logging.getLogger(__name__)
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to ``serve_all``."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    def install_signal_handlers(self) -> None:  # older uvicorn releases
+        return None
+
+
+def _server(app: ApiApp, host: str) -> _Server:
+    config = uvicorn.Config(
+        app.app,
+        host=host,
+        port=app.port,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        server_header=False,
+        timeout_keep_alive=30,
+    )
+    return _Server(config)
+
+
+async def serve_all(
+    apps: Sequence[ApiApp],
+    host: str,
+    on_ready: Callable[[], None] | None = None,
+    on_stop: Callable[[], None] | None = None,
+) -> None:
+    """Serve ``apps`` until a signal arrives; ``on_ready`` runs once every app listens."""
+    servers = [_server(a, host) for a in apps]
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+
+    def stop(signum: int) -> None:
+        if stopping.is_set():
+            LOG.warning("second signal: forcing exit")
+            for s in servers:
+                s.force_exit = True
+            return
+        LOG.info("received %s, stopping", signal.Signals(signum).name)
+        stopping.set()
+        if on_stop is not None:
+            on_stop()
+        for s in servers:
+            s.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop, sig)
+    tasks = [asyncio.create_task(s.serve()) for s in servers]
+    while not all(s.started for s in servers):
+        if any(t.done() for t in tasks):
+            for s in servers:
+                s.should_exit = True
+            break
+        await asyncio.sleep(0.05)
+    else:
+        for a in apps:
+            LOG.info("%s API listening on %s:%d", a.name, host, a.port)
+        if on_ready is not None:
+            on_ready()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    failed = [r for r in results if isinstance(r, BaseException)]
+    if failed:
+        raise failed[0]
+    if not all(s.started for s in servers):
+        raise SystemExit("an API could not start (is its port already in use?)")

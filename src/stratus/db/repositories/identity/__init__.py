@@ -1,0 +1,1 @@
+"""Identity queries, one module per aggregate. The only place identity SQL lives."""

@@ -1,0 +1,1 @@
+"""Identity business logic: authentication, tokens, role resolution, catalog, bootstrap."""

@@ -1,0 +1,119 @@
+"""A real ``stratus up`` process on free loopback ports, and the real ``openstack`` CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from stratus.services.identity.bootstrap import read_openrc
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class RunningCloud:
+    """A ``stratus up`` child process; ``env`` holds the admin credentials (OS_*)."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        log_path: Path,
+        command: list[str] | None = None,
+        cwd: Path | None = None,
+        ports: dict[str, int] | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.log_path = log_path
+        self.ports = ports or {"identity": free_port(), "image": free_port()}
+        self.env = dict(os.environ)
+        self.env.update(
+            STRATUS_MY_IP="127.0.0.1",
+            STRATUS_API__BIND_HOST="127.0.0.1",
+            STRATUS_IDENTITY__PORT=str(self.ports["identity"]),
+            STRATUS_IMAGE__PORT=str(self.ports["image"]),
+            PYTHONUNBUFFERED="1",
+        )
+        cmd = command or [str(VENV_BIN / "stratus"), "up", "--data-dir", str(data_dir)]
+        self._log = open(log_path, "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(cmd, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True)
+        self.started = time.monotonic()
+
+    @property
+    def auth_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['identity']}/v3"
+
+    def wait_ready(self, timeout: float = 300) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"stratus up exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                if httpx.get(self.auth_url, timeout=2).status_code == 200:
+                    return time.monotonic() - self.started
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"stratus up not ready after {timeout} s:\n{self.log()}")
+
+    def credentials(self, user: str = "admin") -> dict[str, str]:
+        env = dict(self.env)
+        env.update(read_openrc(self.data_dir / f"{user}-openrc"))
+        return env
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-6000:]
+
+    def stop(self, timeout: float = 30) -> int:
+        """Ctrl-C, as a user would; returns the exit code."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self._log.close()
+        return self.proc.returncode
+
+
+def openstack(env: dict[str, str], *args: str, check: bool = True, fmt: bool = True) -> Any:
+    """Run the real ``openstack`` CLI; JSON output is parsed."""
+    cmd = [str(VENV_BIN / "openstack"), *args]
+    if fmt:
+        cmd += ["-f", "json"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    if not check:
+        return proc
+    out = proc.stdout.strip()
+    return json.loads(out) if fmt and out else out
+
+
+@pytest.fixture(scope="module")
+def running_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
+    base = tmp_path_factory.mktemp("cloud")
+    cloud = RunningCloud(base / "var", base / "stratus.log")
+    try:
+        cloud.wait_ready()
+        yield cloud
+    finally:
+        code = cloud.stop()
+        print(f"\n[stratus up log tail]\n{cloud.log()[-2000:]}")
+        assert code == 0, f"stratus up did not stop cleanly (exit {code})"

@@ -1,0 +1,40 @@
+"""`make up` from the repository: ready, Ctrl-C stops it cleanly, a second start reuses the data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import RunningCloud, openstack
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_make_up_then_restart_keeps_data(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    first = RunningCloud(data, tmp_path / "first.log", ["make", "--no-print-directory", "up", f"DATA_DIR={data}"], cwd=REPO)
+    try:
+        first.wait_ready()
+        env = first.credentials("admin")
+        project = openstack(env, "project", "create", "kept-across-restarts")
+        token = openstack(env, "token", "issue")["id"]
+    finally:
+        code = first.stop()
+    assert code == 0, first.log()
+    assert "Stratus is ready" in first.log()
+
+    second = RunningCloud(data, tmp_path / "second.log", ports=first.ports)
+    try:
+        second.wait_ready()
+        env2 = second.credentials("admin")
+        assert env2["OS_PASSWORD"] == env["OS_PASSWORD"], "a restart must not change the admin password"
+        shown = openstack(env2, "project", "show", "kept-across-restarts")
+        assert shown["id"] == project["id"]
+        # a token issued before the restart is still valid (keys are on disk, not in memory)
+        check = openstack(dict(env2, OS_TOKEN=token, OS_AUTH_TYPE="token"), "project", "show", "kept-across-restarts")
+        assert check["id"] == project["id"]
+    finally:
+        assert second.stop() == 0, second.log()

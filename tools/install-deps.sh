@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Install what Stratus needs on a Debian 12 machine: Debian packages (apt-get) and the Python
+# virtual environment in .venv.
+#
+#   tools/install-deps.sh up     packages and Python libraries to run the cloud (+ openstack CLI)
+#   tools/install-deps.sh test   ... plus what the test suite needs (PostgreSQL, RabbitMQ, linters)
+#
+# Idempotent and quick when nothing changed: apt-get runs only for missing packages, pip only when
+# pyproject.toml or constraints.txt changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-up}
+
+packages=(qemu-utils)
+[[ "$mode" == test ]] && packages+=(postgresql rabbitmq-server)
+python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: apt-get install ${missing[*]}" >&2
+  sudo_cmd=(); [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  if ! "${sudo_cmd[@]}" apt-get install -y -q "${missing[@]}" >/dev/null; then
+    "${sudo_cmd[@]}" apt-get update -q >/dev/null
+    "${sudo_cmd[@]}" apt-get install -y -q "${missing[@]}" >/dev/null
+  fi
+fi
+
+extra=client; [[ "$mode" == test ]] && extra=test
+stamp=".venv/.installed-$extra-$(cat pyproject.toml constraints.txt 2>/dev/null | sha1sum | cut -c1-12)"
+if [[ ! -f "$stamp" ]]; then
+  [[ -x .venv/bin/python ]] || python3 -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  cons=(); [[ -f constraints.txt ]] && cons=(-c constraints.txt)
+  .venv/bin/python -m pip install -q "${cons[@]}" -e ".[$extra]"
+  rm -f .venv/.installed-"$extra"-*
+  touch "$stamp"
+fi
