@@ -92,7 +92,10 @@ class Bench:
         log = open(self.tmp / "stratus.log", "wb")  # noqa: SIM115
         started = time.monotonic()
         self.proc = subprocess.Popen(
-            [str(STRATUS), "up", "--data-dir", str(self.tmp / "var")], env=env, stdout=log, stderr=log
+            [str(STRATUS), "up", "--data-dir", str(self.tmp / "var")],
+            env=env,
+            stdout=log,
+            stderr=log,
         )
         url = f"http://127.0.0.1:{self.ports['identity']}/v3"
         while True:
@@ -105,7 +108,9 @@ class Bench:
                 time.sleep(0.05)
         self.results["startup_s"] = round(time.monotonic() - started, 2)
         self.openrc = read_openrc(self.tmp / "var" / "admin-openrc")
-        self.identity = httpx.Client(base_url=f"http://127.0.0.1:{self.ports['identity']}", timeout=60)
+        self.identity = httpx.Client(
+            base_url=f"http://127.0.0.1:{self.ports['identity']}", timeout=60
+        )
         self.image = httpx.Client(base_url=f"http://127.0.0.1:{self.ports['image']}", timeout=600)
 
     def password_auth(self) -> dict[str, Any]:
@@ -114,7 +119,11 @@ class Bench:
                 "identity": {
                     "methods": ["password"],
                     "password": {
-                        "user": {"name": "admin", "domain": {"name": "Default"}, "password": self.openrc["OS_PASSWORD"]}
+                        "user": {
+                            "name": "admin",
+                            "domain": {"name": "Default"},
+                            "password": self.openrc["OS_PASSWORD"],
+                        }
                     },
                 },
                 "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}},
@@ -129,10 +138,17 @@ class Bench:
             r = self.identity.post("/v3/auth/tokens?nocatalog", json=body)
             assert r.status_code == 201, r.text
 
-        per_s, n = rate(issue_password, seconds, workers)
+        per_s, _ = rate(issue_password, seconds, workers)
         self.results["tokens_issued_per_s_password"] = round(per_s, 1)
-        admin = self.identity.post("/v3/auth/tokens?nocatalog", json=body).headers["X-Subject-Token"]
-        rescope = {"auth": {"identity": {"methods": ["token"], "token": {"id": admin}}, "scope": body["auth"]["scope"]}}
+        admin = self.identity.post("/v3/auth/tokens?nocatalog", json=body).headers[
+            "X-Subject-Token"
+        ]
+        rescope = {
+            "auth": {
+                "identity": {"methods": ["token"], "token": {"id": admin}},
+                "scope": body["auth"]["scope"],
+            }
+        }
         issued: list[str] = []
 
         def issue_token(_i: int) -> None:
@@ -140,24 +156,32 @@ class Bench:
             assert r.status_code == 201, r.text
             issued.append(r.headers["X-Subject-Token"])
 
-        per_s, n = rate(issue_token, seconds, workers)
+        per_s, _ = rate(issue_token, seconds, workers)
         self.results["tokens_issued_per_s_token_method"] = round(per_s, 1)
         headers = {"X-Auth-Token": admin}
 
         def validate_same(_i: int) -> None:
-            r = self.identity.get("/v3/auth/tokens?nocatalog", headers={**headers, "X-Subject-Token": admin})
+            r = self.identity.get(
+                "/v3/auth/tokens?nocatalog", headers={**headers, "X-Subject-Token": admin}
+            )
             assert r.status_code == 200
 
         per_s, _ = rate(validate_same, seconds, workers)
         self.results["token_validations_per_s_repeated"] = round(per_s, 1)
 
         def validate_distinct(i: int) -> None:
-            token = issued[i % len(issued)] if i < 1_000_000 else issued[(i - 1_000_000) % len(issued)]
-            r = self.identity.get("/v3/auth/tokens?nocatalog", headers={**headers, "X-Subject-Token": token})
+            token = (
+                issued[i % len(issued)] if i < 1_000_000 else issued[(i - 1_000_000) % len(issued)]
+            )
+            r = self.identity.get(
+                "/v3/auth/tokens?nocatalog", headers={**headers, "X-Subject-Token": token}
+            )
             assert r.status_code == 200
 
         # NOTE: distinct tokens defeat the 5 s validation cache only while unseen; use each once.
-        seconds_distinct = min(seconds, len(issued) / max(self.results["token_validations_per_s_repeated"], 1))
+        seconds_distinct = min(
+            seconds, len(issued) / max(self.results["token_validations_per_s_repeated"], 1)
+        )
         per_s, _ = rate(validate_distinct, max(seconds_distinct, 0.5), workers)
         self.results["token_validations_per_s_distinct"] = round(per_s, 1)
         self.admin_headers = headers
@@ -198,7 +222,9 @@ class Bench:
         up = time.monotonic() - started
         started = time.monotonic()
         received = 0
-        with self.image.stream("GET", f"/v2/images/{image_id}/file", headers=self.admin_headers) as resp:
+        with self.image.stream(
+            "GET", f"/v2/images/{image_id}/file", headers=self.admin_headers
+        ) as resp:
             for data in resp.iter_bytes(1024 * 1024):
                 received += len(data)
         down = time.monotonic() - started
@@ -217,8 +243,12 @@ class Bench:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=5.0, help="duration of each rate measurement")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=5.0, help="duration of each rate measurement"
+    )
     parser.add_argument("--workers", type=int, default=4, help="concurrent client threads")
     parser.add_argument("--image-mb", type=int, default=200)
     args = parser.parse_args()

@@ -28,10 +28,13 @@ port_in_use() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# A free port below Linux's ephemeral range (32768+), so no outgoing connection takes it before
+# the node binds it. Ports given in $TAKEN are skipped.
 free_port() {
     local port tries=0
     while (( tries++ < 200 )); do
-        port=$(( 20000 + RANDOM % 30000 ))
+        port=$(( 20000 + RANDOM % 12000 ))
+        [[ " ${TAKEN:-} " == *" $port "* ]] && continue
         port_in_use "$port" || { echo "$port"; return 0; }
     done
     die "no free TCP port found on 127.0.0.1"
@@ -60,7 +63,9 @@ node_env() {
     export RABBITMQ_DIST_PORT="$DIST_PORT"
     export ERL_EPMD_ADDRESS=127.0.0.1
     export ERL_EPMD_PORT="$EPMD_PORT"
+    # Erlang distribution (node and rabbitmqctl's own short-lived node) on loopback only.
     export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+    export RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 }
 
 ctl() { "$RABBIT_BIN/rabbitmqctl" -n "$RABBITMQ_NODENAME" -q "$@"; }
@@ -84,7 +89,6 @@ write_config() {
     echo "[]." > "$DIR/enabled_plugins"   # no management plugin, no other plugins
     cat > "$DIR/rabbitmq.conf" <<EOF
 listeners.tcp.1 = 127.0.0.1:$PORT
-loopback_users = none
 log.console = false
 log.file.level = info
 EOF
@@ -170,8 +174,8 @@ cmd_start() {
     command -v epmd >/dev/null || die "epmd not found: apt-get install rabbitmq-server"
     [[ -x "$RABBIT_BIN/rabbitmq-server" ]] || die "$RABBIT_BIN/rabbitmq-server not found"
     PORT=${ARG_PORT:-$(free_port)}
-    DIST_PORT=$(free_port)
-    EPMD_PORT=$(free_port)
+    DIST_PORT=$(TAKEN="$PORT" free_port)
+    EPMD_PORT=$(TAKEN="$PORT $DIST_PORT" free_port)
     EPMD_PID=
     node_env
     write_config

@@ -51,7 +51,14 @@ class RunningCloud:
         )
         cmd = command or [str(VENV_BIN / "stratus"), "up", "--data-dir", str(data_dir)]
         self._log = open(log_path, "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen(cmd, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            start_new_session=True,
+        )
         self.started = time.monotonic()
 
     @property
@@ -62,7 +69,9 @@ class RunningCloud:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError(f"stratus up exited with {self.proc.returncode}:\n{self.log()}")
+                raise AssertionError(
+                    f"stratus up exited with {self.proc.returncode}:\n{self.log()}"
+                )
             try:
                 if httpx.get(self.auth_url, timeout=2).status_code == 200:
                     return time.monotonic() - self.started
@@ -99,7 +108,9 @@ def openstack(env: dict[str, str], *args: str, check: bool = True, fmt: bool = T
         cmd += ["-f", "json"]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
     if check and proc.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        raise AssertionError(
+            f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
     if not check:
         return proc
     out = proc.stdout.strip()

@@ -15,7 +15,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_make_up_then_restart_keeps_data(tmp_path: Path) -> None:
     data = tmp_path / "var"
-    first = RunningCloud(data, tmp_path / "first.log", ["make", "--no-print-directory", "up", f"DATA_DIR={data}"], cwd=REPO)
+    first = RunningCloud(
+        data,
+        tmp_path / "first.log",
+        ["make", "--no-print-directory", "up", f"DATA_DIR={data}"],
+        cwd=REPO,
+    )
     try:
         first.wait_ready()
         env = first.credentials("admin")
@@ -30,11 +35,18 @@ def test_make_up_then_restart_keeps_data(tmp_path: Path) -> None:
     try:
         second.wait_ready()
         env2 = second.credentials("admin")
-        assert env2["OS_PASSWORD"] == env["OS_PASSWORD"], "a restart must not change the admin password"
+        assert env2["OS_PASSWORD"] == env["OS_PASSWORD"], (
+            "a restart must not change the admin password"
+        )
         shown = openstack(env2, "project", "show", "kept-across-restarts")
         assert shown["id"] == project["id"]
         # a token issued before the restart is still valid (keys are on disk, not in memory)
-        check = openstack(dict(env2, OS_TOKEN=token, OS_AUTH_TYPE="token"), "project", "show", "kept-across-restarts")
+        check = openstack(
+            dict(env2, OS_TOKEN=token, OS_AUTH_TYPE="token"),
+            "project",
+            "show",
+            "kept-across-restarts",
+        )
         assert check["id"] == project["id"]
     finally:
         assert second.stop() == 0, second.log()

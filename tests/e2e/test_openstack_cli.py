@@ -18,8 +18,16 @@ def test_openrc_files_are_private_and_complete(running_cloud: RunningCloud) -> N
         path = running_cloud.data_dir / f"{user}-openrc"
         assert oct(path.stat().st_mode & 0o777) == "0o600"
         env = running_cloud.credentials(user)
-        for key in ("OS_AUTH_URL", "OS_USERNAME", "OS_PASSWORD", "OS_PROJECT_NAME", "OS_USER_DOMAIN_NAME",
-                    "OS_PROJECT_DOMAIN_NAME", "OS_IDENTITY_API_VERSION", "OS_REGION_NAME"):
+        for key in (
+            "OS_AUTH_URL",
+            "OS_USERNAME",
+            "OS_PASSWORD",
+            "OS_PROJECT_NAME",
+            "OS_USER_DOMAIN_NAME",
+            "OS_PROJECT_DOMAIN_NAME",
+            "OS_IDENTITY_API_VERSION",
+            "OS_REGION_NAME",
+        ):
             assert env[key], key
         assert env["OS_IDENTITY_API_VERSION"] == "3"
         assert len(env["OS_PASSWORD"]) >= 16
@@ -37,7 +45,9 @@ def test_identity_commands(running_cloud: RunningCloud) -> None:
     assert user["name"] == "u1" and user["default_project_id"] == project["id"]
     openstack(env, "role", "add", "--project", "p1", "--user", "u1", "member", fmt=False)
     assignments = openstack(env, "role", "assignment", "list", "--user", "u1", "--names")
-    assert any(a["Role"] == "member" and a["Project"].startswith("p1") for a in assignments), assignments
+    assert any(a["Role"] == "member" and a["Project"].startswith("p1") for a in assignments), (
+        assignments
+    )
     services = openstack(env, "service", "list")
     assert {"identity", "image"} <= {s["Type"] for s in services}
     endpoints = openstack(env, "endpoint", "list")
@@ -55,17 +65,32 @@ def test_image_commands(running_cloud: RunningCloud, tmp_path: Path) -> None:
     src = tmp_path / "cirros.qcow2"
     import subprocess
 
-    subprocess.run(["qemu-img", "create", "-f", "qcow2", str(src), "64M"], check=True, capture_output=True)
+    subprocess.run(
+        ["qemu-img", "create", "-f", "qcow2", str(src), "64M"], check=True, capture_output=True
+    )
     with open(src, "ab") as fh:  # a little non-zero content past the header
         fh.write(os.urandom(1024))
-    image = openstack(env, "image", "create", "cirros", "--file", str(src), "--disk-format", "qcow2",
-                      "--container-format", "bare", "--public")
+    image = openstack(
+        env,
+        "image",
+        "create",
+        "cirros",
+        "--file",
+        str(src),
+        "--disk-format",
+        "qcow2",
+        "--container-format",
+        "bare",
+        "--public",
+    )
     assert image["status"] == "active"
     listed = openstack(env, "image", "list")
     assert any(i["Name"] == "cirros" for i in listed)
     out = tmp_path / "out"
     openstack(env, "image", "save", "--file", str(out), "cirros", fmt=False)
-    assert hashlib.sha256(out.read_bytes()).hexdigest() == hashlib.sha256(src.read_bytes()).hexdigest()
+    assert (
+        hashlib.sha256(out.read_bytes()).hexdigest() == hashlib.sha256(src.read_bytes()).hexdigest()
+    )
     openstack(env, "image", "set", "--property", "k=v", "cirros", fmt=False)
     shown = openstack(env, "image", "show", "cirros")
     assert shown["properties"]["k"] == "v"

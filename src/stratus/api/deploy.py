@@ -16,6 +16,8 @@ from stratus.api.common.policy import Enforcer
 from stratus.api.identity import app as identity_app
 from stratus.api.identity import policies as identity_policies
 from stratus.api.identity.state import IdentityState
+from stratus.api.image import app as image_app
+from stratus.api.image.app import ImageState
 from stratus.common.config import Config
 from stratus.db import migrate
 from stratus.db.session import Database
@@ -44,14 +46,18 @@ def credential_key_repository(cfg: Config) -> str:
 def service_specs(cfg: Config) -> list[ServiceSpec]:
     """The catalog entries of the services this deployment runs."""
     return [
-        ServiceSpec("identity", "keystone", "Stratus Identity", cfg.endpoint_url(cfg.identity.port, "/v3")),
+        ServiceSpec(
+            "identity", "keystone", "Stratus Identity", cfg.endpoint_url(cfg.identity.port, "/v3")
+        ),
         ServiceSpec("image", "glance", "Stratus Image", cfg.endpoint_url(cfg.image.port)),
     ]
 
 
 def open_database(cfg: Config) -> Database:
     return Database.from_url(
-        cfg.database.connection, pool_size=cfg.database.pool_size, max_overflow=cfg.database.max_overflow
+        cfg.database.connection,
+        pool_size=cfg.database.pool_size,
+        max_overflow=cfg.database.max_overflow,
     )
 
 
@@ -89,4 +95,5 @@ def build_apps(cfg: Config, db: Database) -> list[ApiApp]:
 
 
 def _image_apps(cfg: Config, db: Database, tokens: TokenService, identity_uri: str) -> list[ApiApp]:
-    return []
+    state = ImageState.create(cfg, db, tokens, identity_uri=identity_uri)
+    return [ApiApp("image", cfg.image.port, image_app.build(state))]

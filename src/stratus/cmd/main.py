@@ -10,13 +10,21 @@ from stratus.common.config import ConfigError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="stratus", description="Stratus: a compact OpenStack-compatible cloud")
-    parser.add_argument("--config-file", default=None, help="INI file (default: $STRATUS_CONFIG, DIR/stratus.conf, /etc/stratus/stratus.conf)")
+    parser = argparse.ArgumentParser(
+        prog="stratus", description="Stratus: a compact OpenStack-compatible cloud"
+    )
+    parser.add_argument(
+        "--config-file",
+        default=None,
+        help="INI file (default: $STRATUS_CONFIG, DIR/stratus.conf, /etc/stratus/stratus.conf)",
+    )
     parser.add_argument("--data-dir", default=None, help="state directory (default ./var)")
     parser.add_argument("--debug", action="store_true", help="log at DEBUG level")
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="run the whole cloud in one process (SQLite, in-process bus)")
-    up.add_argument("--data-dir", dest="data_dir_sub", default=None, help="state directory (default ./var)")
+    up.add_argument(
+        "--data-dir", dest="data_dir_sub", default=None, help="state directory (default ./var)"
+    )
     api = sub.add_parser("api", help="run the REST APIs")
     api.add_argument("--data-dir", dest="data_dir_sub", default=None)
     from stratus.cmd import manage

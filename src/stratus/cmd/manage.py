@@ -19,10 +19,14 @@ from stratus.services.identity import bootstrap
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     manage = sub.add_parser("manage", help="operator commands")
     msub = manage.add_subparsers(dest="manage_command", required=True)
-    db = msub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db = msub.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", required=True
+    )
     db.add_parser("sync", help="upgrade the schema to the newest version (idempotent)")
     db.add_parser("version", help="print the schema version")
-    fk = msub.add_parser("fernet", help="token encryption keys").add_subparsers(dest="fernet_command", required=True)
+    fk = msub.add_parser("fernet", help="token encryption keys").add_subparsers(
+        dest="fernet_command", required=True
+    )
     fk.add_parser("setup", help="create the key repository")
     fk.add_parser("rotate", help="rotate the keys")
     msub.add_parser("bootstrap", help="create the default domain, roles, projects and users")
@@ -67,7 +71,11 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
         print("bootstrapped; credentials in", bootstrap.openrc_path(cfg.state_path, "admin"))
     elif cmd == "openapi":
         doc = openapi_document(cfg, args.service)
-        text = yaml.safe_dump(doc, sort_keys=False) if args.format == "yaml" else json.dumps(doc, indent=2)
+        text = (
+            yaml.safe_dump(doc, sort_keys=False)
+            if args.format == "yaml"
+            else json.dumps(doc, indent=2)
+        )
         sys.stdout.write(text)
     elif cmd == "config":
         sys.stdout.write(render_ini(cfg))

@@ -40,17 +40,20 @@ def _server(app: ApiApp, host: str) -> _Server:
     return _Server(config)
 
 
-async def serve_all(
-    apps: Sequence[ApiApp],
-    host: str,
-    on_ready: Callable[[], None] | None = None,
-    on_stop: Callable[[], None] | None = None,
-) -> None:
-    """Serve ``apps`` until a signal arrives; ``on_ready`` runs once every app listens."""
-    servers = [_server(a, host) for a in apps]
-    loop = asyncio.get_running_loop()
-    stopping = asyncio.Event()
+async def _wait_started(servers: Sequence[_Server], tasks: Sequence[asyncio.Task[None]]) -> bool:
+    """True once every server listens; False as soon as one of them gave up."""
+    while not all(s.started for s in servers):
+        if any(t.done() for t in tasks):
+            for s in servers:
+                s.should_exit = True
+            return False
+        await asyncio.sleep(0.05)
+    return True
 
+
+def _signal_handler(
+    servers: Sequence[_Server], stopping: asyncio.Event, on_stop: Callable[[], None] | None
+) -> Callable[[int], None]:
     def stop(signum: int) -> None:
         if stopping.is_set():
             LOG.warning("second signal: forcing exit")
@@ -64,16 +67,23 @@ async def serve_all(
         for s in servers:
             s.should_exit = True
 
+    return stop
+
+
+async def serve_all(
+    apps: Sequence[ApiApp],
+    host: str,
+    on_ready: Callable[[], None] | None = None,
+    on_stop: Callable[[], None] | None = None,
+) -> None:
+    """Serve ``apps`` until a signal arrives; ``on_ready`` runs once every app listens."""
+    servers = [_server(a, host) for a in apps]
+    loop = asyncio.get_running_loop()
+    stop = _signal_handler(servers, asyncio.Event(), on_stop)
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop, sig)
     tasks = [asyncio.create_task(s.serve()) for s in servers]
-    while not all(s.started for s in servers):
-        if any(t.done() for t in tasks):
-            for s in servers:
-                s.should_exit = True
-            break
-        await asyncio.sleep(0.05)
-    else:
+    if await _wait_started(servers, tasks):
         for a in apps:
             LOG.info("%s API listening on %s:%d", a.name, host, a.port)
         if on_ready is not None:

@@ -1,8 +1,8 @@
 """Typed settings: one INI file (``stratus.conf``) plus environment overrides.
 
 The file mirrors ``nova.conf`` from the OpenStack installation guides: keys that exist there keep
-their names (``[DEFAULT] transport_url``, ``my_ip``, ``[database] connection`` ...). Every key can be
-overridden from the environment: ``STRATUS_<KEY>`` for ``[DEFAULT]`` and
+their names (``[DEFAULT] transport_url``, ``my_ip``, ``[database] connection`` ...). Every key
+can be overridden from the environment: ``STRATUS_<KEY>`` for ``[DEFAULT]`` and
 ``STRATUS_<SECTION>__<KEY>`` for any other section (``STRATUS_DATABASE__CONNECTION=...``).
 
 ``load()`` never needs a file: with none, every service runs on embedded defaults (SQLite under the
@@ -197,7 +197,7 @@ def detect_my_ip() -> str:
 
 
 def find_config_file(explicit: str | None, state_path: str | None) -> Path | None:
-    """The file to read: explicit path, ``$STRATUS_CONFIG``, ``<data dir>/stratus.conf``, or /etc."""
+    """The file to read: explicit, ``$STRATUS_CONFIG``, ``<data dir>/stratus.conf`` or /etc."""
     if explicit:
         return Path(explicit)
     env = os.environ.get("STRATUS_CONFIG")
@@ -216,7 +216,7 @@ def load(
     environ: typing.Mapping[str, str] | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
 ) -> Config:
-    """Build the settings: defaults < file < environment < ``overrides`` (section -> key -> value)."""
+    """Settings from defaults < file < environment < ``overrides`` (section -> key -> value)."""
     env = os.environ if environ is None else environ
     cfg = Config()
     path = find_config_file(str(config_file) if config_file else None, state_path)

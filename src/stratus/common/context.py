@@ -41,7 +41,7 @@ class RequestContext:
 
     @property
     def is_admin(self) -> bool:
-        """Cloud admin: the admin role on any project or the system (as Nova and Glance treat it)."""
+        """Cloud admin: the admin role on any project or the system (as Nova and Glance see it)."""
         return "admin" in self.roles
 
     @property

@@ -20,7 +20,9 @@
     ├── ServiceUnavailable            503 a backend is down; retry later
     └── MessagingError                bus problems (never reach the API caller as such)
         ├── MessagingTimeout          no reply to an RPC call in time (nobody listening?)
-        └── RemoteError               the remote side raised an exception that is not a StratusError
+        ├── RemoteError               the remote side raised an exception that is not a StratusError
+        ├── NoSuchMethodError         (messaging.bus) the endpoint has no such @rpc_method
+        └── UnsupportedVersionError   (messaging.bus) the server cannot handle the RPC version
 
 The mapping from these classes to HTTP codes and OpenStack fault bodies lives in exactly one
 module: ``stratus.api.common.faults``.

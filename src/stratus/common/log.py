@@ -58,16 +58,16 @@ class JsonFormatter(logging.Formatter):
 def setup(debug: bool = False, fmt: str = "text", log_file: str = "") -> None:
     """Configure the root logger once per process. Idempotent."""
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_stratus", False):
-            root.removeHandler(handler)
+    for old in list(root.handlers):
+        if getattr(old, "_stratus", False):
+            root.removeHandler(old)
     handler: logging.Handler
     if log_file:
         os.makedirs(os.path.dirname(os.path.abspath(log_file)), exist_ok=True)
         handler = logging.FileHandler(log_file)
     else:
         handler = logging.StreamHandler(sys.stderr)
-    handler._stratus = True  # type: ignore[attr-defined]
+    setattr(handler, "_stratus", True)  # noqa: B010 - marks handlers setup() owns
     handler.addFilter(ContextFilter())
     if fmt == "json":
         handler.setFormatter(JsonFormatter())

@@ -47,7 +47,9 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_engine(url: str, pool_size: int = 10, max_overflow: int = 20, echo: bool = False) -> Engine:
+def create_engine(
+    url: str, pool_size: int = 10, max_overflow: int = 20, echo: bool = False
+) -> Engine:
     """An engine for ``url``; creates the directory of a SQLite file if needed."""
     if _forbidden:
         raise DatabaseAccessForbidden("this process must not open the database")
@@ -62,7 +64,9 @@ def create_engine(url: str, pool_size: int = 10, max_overflow: int = 20, echo: b
         engine = sa.create_engine(url, **kwargs)
         _sqlite_setup(engine)
         return engine
-    kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, pool_recycle=3600)
+    kwargs.update(
+        pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, pool_recycle=3600
+    )
     if parsed.get_backend_name() == "mysql":
         kwargs["isolation_level"] = "READ COMMITTED"
     return sa.create_engine(url, **kwargs)

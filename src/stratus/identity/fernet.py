@@ -20,7 +20,9 @@ class KeyRepositoryError(RuntimeError):
 
 def _keys(repo: Path) -> dict[int, bytes]:
     if not repo.is_dir():
-        raise KeyRepositoryError(f"key repository {repo} does not exist; run `stratus manage fernet setup`")
+        raise KeyRepositoryError(
+            f"key repository {repo} does not exist; run `stratus manage fernet setup`"
+        )
     found = {}
     for entry in repo.iterdir():
         if entry.name.isdigit():

@@ -37,11 +37,20 @@ LOG = logging.getLogger(__name__)
 
 RAW_LIKE = frozenset({"raw", "iso", "ami", "ari", "aki"})
 # declared disk_format -> qemu's driver name
-QEMU_DRIVER = {"qcow2": "qcow2", "vmdk": "vmdk", "vhd": "vpc", "vhdx": "vhdx", "vdi": "vdi", "ploop": "parallels"}
+QEMU_DRIVER = {
+    "qcow2": "qcow2",
+    "vmdk": "vmdk",
+    "vhd": "vpc",
+    "vhdx": "vhdx",
+    "vdi": "vdi",
+    "ploop": "parallels",
+}
 VMDK_CREATE_TYPES = frozenset({"monolithicSparse", "streamOptimized"})
 HEAD_SIZE = 64 * 1024
 MAX_DESCRIPTOR = 1024 * 1024
-_QCOW2_KNOWN_INCOMPATIBLE = 0b11011  # dirty, corrupt, compression type, extended L2 (not: data file)
+_QCOW2_KNOWN_INCOMPATIBLE = (
+    0b11011  # dirty, corrupt, compression type, extended L2 (not: data file)
+)
 _QCOW2_DATA_FILE = 1 << 2
 _ISO_IDS = (b"CD001", b"BEA01", b"NSR02", b"NSR03", b"BOOT2", b"TEA01")
 
@@ -153,9 +162,9 @@ def _vmdk_descriptor(path: Path) -> str:
     return _read(path, desc_offset * 512, desc_size * 512).split(b"\x00", 1)[0].decode("latin-1")
 
 
-_EXTENT_RE = re.compile(r'^\s*(RW|RDONLY|NOACCESS)\s+\d+\s+(\S+)', re.MULTILINE)
+_EXTENT_RE = re.compile(r"^\s*(RW|RDONLY|NOACCESS)\s+\d+\s+(\S+)", re.MULTILINE)
 _CREATE_TYPE_RE = re.compile(r'^\s*createType\s*=\s*"?([A-Za-z0-9_]+)"?', re.MULTILINE)
-_PARENT_RE = re.compile(r'^\s*parentFileNameHint\s*=', re.MULTILINE)
+_PARENT_RE = re.compile(r"^\s*parentFileNameHint\s*=", re.MULTILINE)
 
 
 def _check_vmdk(path: Path) -> None:
@@ -198,7 +207,11 @@ _HEADER_RULES = {"qcow2": _check_qcow2, "vmdk": _check_vmdk, "vhd": _check_vhd, 
 def qemu_img_info(path: Path, disk_format: str, qemu: QemuImg) -> dict[str, Any]:
     """``qemu-img info`` of ``path`` opened strictly as ``disk_format`` (never probed)."""
     driver = QEMU_DRIVER[disk_format]
-    argv = [qemu.binary, "info", "-f", driver, "--force-share", "--output", "json", str(path)]
+    binary = shutil.which(qemu.binary)
+    if binary is None:
+        LOG.error("cannot find %s to inspect a %s image", qemu.binary, disk_format)
+        raise exceptions.ServiceUnavailable("Image inspection is not available.")
+    argv = [binary, "info", "-f", driver, "--force-share", "--output", "json", str(path)]
     prlimit = shutil.which("prlimit")
     if prlimit:
         argv = [prlimit, "--as=1073741824", f"--cpu={max(1, int(qemu.timeout))}", "--", *argv]
@@ -232,7 +245,7 @@ def check_qemu_info(info: dict[str, Any], disk_format: str, path: Path) -> int:
     if info.get("backing-filename") or info.get("full-backing-filename"):
         raise _reject("images with a backing file are not allowed")
     specific = info.get("format-specific") or {}
-    data = specific.get("data") or {} if isinstance(specific, dict) else {}
+    data = (specific.get("data") or {}) if isinstance(specific, dict) else {}
     if disk_format == "qcow2" and data.get("data-file"):
         raise _reject("qcow2 images with an external data file are not allowed")
     if disk_format == "vmdk":

@@ -47,7 +47,7 @@ class ImageStore(Protocol):
     name: ClassVar[str]
 
     def stage(self, image_id: str) -> StagedData:
-        """Start an upload for ``image_id``; the existing data (if any) is untouched until commit."""
+        """Start an upload for ``image_id``; existing data (if any) stays until ``commit``."""
         ...
 
     def size(self, image_id: str) -> int | None:
@@ -55,7 +55,11 @@ class ImageStore(Protocol):
         ...
 
     def read(
-        self, image_id: str, offset: int = 0, length: int | None = None, chunk_size: int = CHUNK_SIZE
+        self,
+        image_id: str,
+        offset: int = 0,
+        length: int | None = None,
+        chunk_size: int = CHUNK_SIZE,
     ) -> Iterator[bytes]:
         """The bytes ``[offset, offset + length)`` in chunks of at most ``chunk_size``.
 

@@ -115,16 +115,19 @@ class Dispatcher:
             LOG.error("dropping undecodable message on %s: %.200r", self.target.describe(), body)
             return None
         msg_id = request.get("msg_id")
-        wire_ctx = request.get("context")
-        ctx = context.RequestContext.from_wire(wire_ctx) if isinstance(wire_ctx, dict) else None
-        with context.bound(ctx) if ctx is not None else contextlib.nullcontext():
+        with _caller_context(request):
             reply: dict[str, Any] = {"msg_id": msg_id}
             try:
                 reply["result"] = serializer.to_primitive(self._invoke(request), "result")
             except Exception as error:
                 self._log_failure(request, error, is_call=msg_id is not None)
                 reply = {"msg_id": msg_id, "failure": encode_failure(error)}
-        return serializer.dumps(reply) if msg_id is not None else None
+        if msg_id is None:
+            return None
+        try:
+            return serializer.dumps(reply)
+        except ValueError as error:  # e.g. a NaN in the result: still answer the caller
+            return serializer.dumps({"msg_id": msg_id, "failure": encode_failure(error)})
 
     def _invoke(self, request: dict[str, Any]) -> Any:
         method = str(request.get("method"))
@@ -145,6 +148,17 @@ class Dispatcher:
             LOG.info("%s raised %s: %s", what, type(error).__name__, error)
         else:
             LOG.error("%s failed", what, exc_info=error)
+
+
+def _caller_context(request: dict[str, Any]) -> contextlib.AbstractContextManager[object]:
+    """Bind the caller's request context (if the request carries a usable one)."""
+    wire = request.get("context")
+    if isinstance(wire, dict):
+        try:
+            return context.bound(context.RequestContext.from_wire(wire))
+        except (TypeError, ValueError):
+            LOG.warning("ignoring a malformed request context on %s", request.get("method"))
+    return contextlib.nullcontext()
 
 
 class ReplyWaiters:

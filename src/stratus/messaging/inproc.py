@@ -171,9 +171,12 @@ class _InProcServer(RpcServer):
                 self._executor.submit(self._run, delivery)
 
     def _run(self, delivery: _Delivery) -> None:
-        reply = self._dispatcher.handle(delivery.body)
-        if reply is not None and delivery.reply_to is not None:
-            self._bus.broker.reply(delivery.reply_to, reply)
+        try:
+            reply = self._dispatcher.handle(delivery.body)
+            if reply is not None and delivery.reply_to is not None:
+                self._bus.broker.reply(delivery.reply_to, reply)
+        except Exception:  # NOTE: an executor would swallow it silently
+            LOG.exception("could not handle a message on %s", self.target.describe())
 
     def stop(self) -> None:
         with self._stop_lock:
@@ -192,9 +195,10 @@ class InProcBus(MessageBus):
     """``memory://[name]``: see the module docstring."""
 
     def __init__(self, url: str = "memory://", *, default_timeout: float = 60.0) -> None:
-        self.url = url.rstrip("/")
+        self.url = url
+        self._key = url.rstrip("/")  # memory://a and memory://a/ are the same broker
         self.default_timeout = default_timeout
-        self.broker = _attach(self.url)
+        self.broker = _attach(self._key)
         self._id = f"reply-{uuid.uuid4().hex}"
         self._waiters = envelope.ReplyWaiters()
         self._servers: set[_InProcServer] = set()
@@ -262,7 +266,7 @@ class InProcBus(MessageBus):
             server.stop()
         with self.broker.lock:
             self.broker.reply_routes.pop(self._id, None)
-        _detach(self.url, self.broker)
+        _detach(self._key, self.broker)
 
 
 __all__ = ["InProcBus"]

@@ -39,6 +39,7 @@ from stratus.messaging.rabbit_conn import (
     KombuMessage,
     KombuQueue,
     close_quietly,
+    describe,
     fanout_exchange,
     kombu,
     server_queue,
@@ -142,6 +143,7 @@ class RabbitBus(MessageBus):
         self.default_timeout = default_timeout
         self._producer_lock = threading.Lock()
         self._producer_conn: KombuConnection | None = None
+        self._producer: Any = None
         self._waiters = envelope.ReplyWaiters()
         self._reply_queue = f"reply_{uuid.uuid4().hex}"
         self._reply_loop: ConsumerLoop | None = None
@@ -159,33 +161,41 @@ class RabbitBus(MessageBus):
             delay, error = PUBLISH_BACKOFF[0], None
             while not self._closed:
                 try:
-                    if self._producer_conn is None:
-                        self._producer_conn = self.broker.connection(confirm=True)
-                        self._producer_conn.connect()
-                    producer = kombu.Producer(self._producer_conn.default_channel)
-                    producer.publish(
-                        body,
-                        content_type="application/json",
-                        content_encoding="utf-8",
-                        delivery_mode=1,
-                        retry=False,
-                        **kwargs,
-                    )
+                    self._publish_once(body, max(deadline - time.monotonic(), 0.01), kwargs)
                     return
                 except self.broker.errors as exc:
                     error = exc
                     close_quietly(self._producer_conn)
-                    self._producer_conn = None
+                    self._producer_conn = self._producer = None
                 if time.monotonic() + delay > deadline:
                     break
                 time.sleep(delay)
                 delay = min(delay * 2, PUBLISH_BACKOFF[1])
             raise MessagingError(
                 f"could not send {what}: message broker at {self.where} unreachable "
-                f"({error or 'bus closed'})"
+                f"({describe(error) if error else 'bus closed'})"
             )
         finally:
             self._producer_lock.release()
+
+    def _publish_once(self, body: bytes, budget: float, kwargs: dict[str, Any]) -> None:
+        # NOTE: every wait below is bounded by ``budget``: a half-open TCP connection or a broker
+        # that never confirms must not hold the caller (and the producer lock) past its deadline.
+        if self._producer is None:
+            conn = self.broker.connection(confirm=True, connect_timeout=budget)
+            self._producer_conn = conn
+            conn.connect()
+            self._producer = kombu.Producer(conn.channel())
+        self._producer.publish(
+            body,
+            content_type="application/json",
+            content_encoding="utf-8",
+            delivery_mode=1,
+            retry=False,
+            timeout=budget,
+            confirm_timeout=budget,
+            **kwargs,
+        )
 
     def send_reply(self, reply_to: str, correlation_id: str | None, body: bytes) -> None:
         """Used by servers to answer a call on the caller's reply queue."""
@@ -318,7 +328,7 @@ class RabbitBus(MessageBus):
             reply_loop.join()
         with self._producer_lock:
             close_quietly(self._producer_conn)
-            self._producer_conn = None
+            self._producer_conn = self._producer = None
 
 
 __all__ = ["RabbitBus"]

@@ -36,10 +36,12 @@ BACKOFF = (0.2, 2.0)  # first and longest pause between reconnection attempts
 
 
 def topic_queue(topic: str) -> KombuQueue:
+    """The shared queue of ``topic``: every server of the topic competes for its messages."""
     return kombu.Queue(topic, EXCHANGE, routing_key=topic, durable=True)
 
 
 def server_queue(topic: str, server: str) -> KombuQueue:
+    """The queue of one named server; kept while the server reconnects, dropped when idle."""
     key = f"{topic}.{server}"
     return kombu.Queue(
         key,
@@ -51,6 +53,7 @@ def server_queue(topic: str, server: str) -> KombuQueue:
 
 
 def fanout_exchange(topic: str) -> Any:
+    """The exchange copying a message to every running server of ``topic``."""
     return kombu.Exchange(f"{topic}_fanout", type="fanout", durable=True)
 
 
@@ -87,11 +90,17 @@ class Broker:
             OSError,
         )
 
-    def connection(self, *, heartbeat: float = 0, confirm: bool = False) -> KombuConnection:
+    def connection(
+        self,
+        *,
+        heartbeat: float = 0,
+        confirm: bool = False,
+        connect_timeout: float = CONNECT_TIMEOUT,
+    ) -> KombuConnection:
         """A fresh, not yet connected kombu connection (publisher confirms if ``confirm``)."""
         return kombu.Connection(
             transport="pyamqp",
-            connect_timeout=CONNECT_TIMEOUT,
+            connect_timeout=min(connect_timeout, CONNECT_TIMEOUT),
             heartbeat=heartbeat,
             transport_options={"confirm_publish": confirm},
             **self.params,
@@ -136,13 +145,15 @@ class ConsumerLoop:
             try:
                 self._consume(conn, lost)
             except self._broker.errors as exc:
+                if self.ready.is_set():  # it was working: start the backoff again from the top
+                    delay = BACKOFF[0]
                 self.ready.clear()
                 lost = True
                 LOG.warning(
                     "%s: no connection to the message broker at %s (%s); retrying in %.1f s",
                     self._thread.name,
                     self._broker.where,
-                    exc or type(exc).__name__,
+                    describe(exc),
                     delay,
                 )
                 self.stopping.wait(delay)
@@ -164,7 +175,6 @@ class ConsumerLoop:
             queues=self._queues(),
             on_message=self._on_message,
             no_ack=self._prefetch == 0,
-            accept=["application/json"],
         )
         if self._prefetch:
             consumer.qos(prefetch_count=self._prefetch)
@@ -181,6 +191,12 @@ class ConsumerLoop:
             except TimeoutError:
                 pass
             conn.heartbeat_check()
+
+
+def describe(exc: BaseException) -> str:
+    """``ConnectionRefusedError: [Errno 111] Connection refused`` for log messages."""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def close_quietly(conn: KombuConnection | None) -> None:
@@ -201,6 +217,7 @@ __all__ = [
     "KombuMessage",
     "KombuQueue",
     "close_quietly",
+    "describe",
     "fanout_exchange",
     "kombu",
     "parse_url",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from stratus.common import exceptions
-
 from tests.fixtures.cloud import Cloud
 
 
@@ -20,7 +19,9 @@ def _password_auth(user: str, password: str, project: str | None = None) -> dict
 
 
 def test_issue_project_scoped_token_with_catalog(cloud: Cloud) -> None:
-    r = cloud.identity.post("/v3/auth/tokens", json=_password_auth("admin", cloud.admin_password, "admin"))
+    r = cloud.identity.post(
+        "/v3/auth/tokens", json=_password_auth("admin", cloud.admin_password, "admin")
+    )
     assert r.status_code == 201, r.text
     assert r.headers["X-Subject-Token"]
     assert r.headers["x-openstack-request-id"].startswith("req-")
@@ -58,14 +59,24 @@ def test_unscoped_then_rescope(cloud: Cloud) -> None:
     assert body["project"]["name"] == "demo"
     r = cloud.identity.post(
         "/v3/auth/tokens",
-        json={"auth": {"identity": _password_auth("demo", cloud.demo_password)["auth"]["identity"], "scope": "unscoped"}},  # type: ignore[index]
+        json={
+            "auth": {
+                "identity": _password_auth("demo", cloud.demo_password)["auth"]["identity"],
+                "scope": "unscoped",
+            }
+        },  # type: ignore[index]
     )
     unscoped = r.headers["X-Subject-Token"]
     unscoped_expiry = r.json()["token"]["expires_at"]
     assert "project" not in r.json()["token"] and "catalog" not in r.json()["token"]
     r = cloud.identity.post(
         "/v3/auth/tokens",
-        json={"auth": {"identity": {"methods": ["token"], "token": {"id": unscoped}}, "scope": {"project": {"name": "demo", "domain": {"name": "Default"}}}}},
+        json={
+            "auth": {
+                "identity": {"methods": ["token"], "token": {"id": unscoped}},
+                "scope": {"project": {"name": "demo", "domain": {"name": "Default"}}},
+            }
+        },
     )
     assert r.status_code == 201, r.text
     rescoped = r.json()["token"]
@@ -75,7 +86,9 @@ def test_unscoped_then_rescope(cloud: Cloud) -> None:
 
 
 def test_no_access_to_foreign_project(cloud: Cloud) -> None:
-    r = cloud.identity.post("/v3/auth/tokens", json=_password_auth("demo", cloud.demo_password, "admin"))
+    r = cloud.identity.post(
+        "/v3/auth/tokens", json=_password_auth("demo", cloud.demo_password, "admin")
+    )
     assert r.status_code == 401
 
 
@@ -85,13 +98,35 @@ def test_validate_check_and_revoke(cloud: Cloud) -> None:
     r = cloud.identity.get("/v3/auth/tokens", headers={**admin, "X-Subject-Token": demo})
     assert r.status_code == 200
     assert r.json()["token"]["user"]["name"] == "demo"
-    assert cloud.identity.head("/v3/auth/tokens", headers={**admin, "X-Subject-Token": demo}).status_code == 200
+    assert (
+        cloud.identity.head(
+            "/v3/auth/tokens", headers={**admin, "X-Subject-Token": demo}
+        ).status_code
+        == 200
+    )
     # a user may validate their own token
-    assert cloud.identity.get("/v3/auth/tokens", headers={"X-Auth-Token": demo, "X-Subject-Token": demo}).status_code == 200
-    assert cloud.identity.delete("/v3/auth/tokens", headers={**admin, "X-Subject-Token": demo}).status_code == 204
-    assert cloud.identity.get("/v3/auth/tokens", headers={**admin, "X-Subject-Token": demo}).status_code == 404
+    assert (
+        cloud.identity.get(
+            "/v3/auth/tokens", headers={"X-Auth-Token": demo, "X-Subject-Token": demo}
+        ).status_code
+        == 200
+    )
+    assert (
+        cloud.identity.delete(
+            "/v3/auth/tokens", headers={**admin, "X-Subject-Token": demo}
+        ).status_code
+        == 204
+    )
+    assert (
+        cloud.identity.get(
+            "/v3/auth/tokens", headers={**admin, "X-Subject-Token": demo}
+        ).status_code
+        == 404
+    )
     # the revoked token no longer authenticates anywhere
-    assert cloud.identity.get("/v3/auth/projects", headers={"X-Auth-Token": demo}).status_code == 401
+    assert (
+        cloud.identity.get("/v3/auth/projects", headers={"X-Auth-Token": demo}).status_code == 401
+    )
 
 
 def test_member_cannot_validate_someone_elses_token(cloud: Cloud) -> None:
@@ -112,7 +147,10 @@ def test_expired_token_is_401(cloud: Cloud) -> None:
 
 
 def test_garbage_token_is_401(cloud: Cloud) -> None:
-    assert cloud.identity.get("/v3/auth/projects", headers={"X-Auth-Token": "gAAAAbogus"}).status_code == 401
+    assert (
+        cloud.identity.get("/v3/auth/projects", headers={"X-Auth-Token": "gAAAAbogus"}).status_code
+        == 401
+    )
     assert cloud.identity.get("/v3/auth/projects").status_code == 401
 
 
@@ -141,7 +179,9 @@ def test_bad_auth_bodies_are_400(cloud: Cloud) -> None:
         b'{"auth": {"identity": {}}}',
         b'{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": 5}}}}}',
     ):
-        r = cloud.identity.post("/v3/auth/tokens", content=body, headers={"Content-Type": "application/json"})
+        r = cloud.identity.post(
+            "/v3/auth/tokens", content=body, headers={"Content-Type": "application/json"}
+        )
         assert r.status_code == 400, (body, r.text)
 
 

@@ -48,7 +48,9 @@ def ctx(project: str = "p1", *roles: str) -> RequestContext:
         ("unknown-rule-name", {}, ctx("p1", "admin"), False),
     ],
 )
-def test_rules(rule: str, target: dict[str, object], context: RequestContext, allowed: bool) -> None:
+def test_rules(
+    rule: str, target: dict[str, object], context: RequestContext, allowed: bool
+) -> None:
     assert policy.Enforcer(RULES).check_rule(rule, target, context) is allowed
 
 

@@ -12,8 +12,12 @@ from stratus.identity.token_format import TokenPayload
 
 def payload() -> TokenPayload:
     return TokenPayload(
-        user_id="u" * 32, methods=("password",), issued_at=1.5, expires_at=3601.25,
-        audit_ids=(token_format.new_audit_id(),), project_id="p" * 32,
+        user_id="u" * 32,
+        methods=("password",),
+        issued_at=1.5,
+        expires_at=3601.25,
+        audit_ids=(token_format.new_audit_id(),),
+        project_id="p" * 32,
     )
 
 

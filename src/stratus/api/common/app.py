@@ -114,7 +114,8 @@ class RequestIdMiddleware:
                 '%s "%s %s" status: %d time: %.4f',
                 scope.get("client", ("-",))[0] if scope.get("client") else "-",
                 scope["method"],
-                scope["path"] + (("?" + scope["query_string"].decode()) if scope["query_string"] else ""),
+                scope["path"]
+                + (("?" + scope["query_string"].decode()) if scope["query_string"] else ""),
                 status_holder[0],
                 time.monotonic() - started,
             )
@@ -144,7 +145,7 @@ def _media_type(request: Request) -> str:
 
 
 async def _parse_body(request: Request, op: Operation, limit: int) -> Any:
-    if request.method in ("GET", "HEAD", "DELETE") or op.body is None and not op.body_required:
+    if request.method in ("GET", "HEAD", "DELETE") or (op.body is None and not op.body_required):
         return None
     raw = await _read_body(request, limit)
     if not raw.strip():
@@ -152,8 +153,10 @@ async def _parse_body(request: Request, op: Operation, limit: int) -> Any:
             raise exceptions.Invalid("The request body is missing; a JSON document is required.")
         return None
     media = _media_type(request)
-    if media and media not in op.content_types and not (
-        media.endswith("+json") and JSON_TYPE in op.content_types
+    if (
+        media
+        and media not in op.content_types
+        and not (media.endswith("+json") and JSON_TYPE in op.content_types)
     ):
         raise exceptions.UnsupportedMediaType(
             f"Content-Type {media} is not supported here; use {', '.join(op.content_types)}."
@@ -182,7 +185,9 @@ def _authenticate(request: Request, state: ServiceState) -> RequestContext:
     if not token:
         raise exceptions.NotAuthenticated("The request you have made requires authentication.")
     who = state.validator.validate(token)
-    return dataclasses.replace(who, request_id=base.request_id, global_request_id=base.global_request_id)
+    return dataclasses.replace(
+        who, request_id=base.request_id, global_request_id=base.global_request_id
+    )
 
 
 def _endpoint(op: Operation, state: ServiceState) -> Callable[[Request], Awaitable[Response]]:
@@ -247,7 +252,9 @@ def build_app(
         if error.status_code == 404:
             return faults.response(404, "The resource could not be found.", state.fault_style)
         if error.status_code == 405:
-            return faults.response(405, "The method is not allowed for this resource.", state.fault_style)
+            return faults.response(
+                405, "The method is not allowed for this resource.", state.fault_style
+            )
         return faults.response(error.status_code, str(error.detail), state.fault_style)
 
     async def crash(request: Request, error: Exception) -> Response:

@@ -29,7 +29,8 @@ def _operation(op: Operation) -> dict[str, Any]:
     params = _PARAM_RE.findall(op.path)
     if params:
         doc["parameters"] = [
-            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
+            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+            for p in params
         ]
     if op.auth:
         doc["security"] = [{"token": []}]
@@ -45,7 +46,9 @@ def _operation(op: Operation) -> dict[str, Any]:
     elif op.stream:
         doc["requestBody"] = {
             "required": True,
-            "content": {ct: {"schema": {"type": "string", "format": "binary"}} for ct in op.content_types},
+            "content": {
+                ct: {"schema": {"type": "string", "format": "binary"}} for ct in op.content_types
+            },
         }
     return doc
 

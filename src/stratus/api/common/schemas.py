@@ -74,7 +74,9 @@ def validate(schema: Mapping[str, Any], document: Any) -> None:
     if len(message) > 300:
         message = message[:300] + "..."
     if error.validator in ("required", "additionalProperties"):
-        raise exceptions.ValidationError(f"Invalid input for field/attribute {_field(error)}. {message}")
+        raise exceptions.ValidationError(
+            f"Invalid input for field/attribute {_field(error)}. {message}"
+        )
     value = json.dumps(error.instance, default=str)
     if len(value) > 80:
         value = value[:80] + "..."

@@ -13,6 +13,16 @@ from stratus.api.identity.state import IdentityState
 ROUTER_MODULES = (
     "versions",
     "tokens",
+    "domains",
+    "projects",
+    "users",
+    "groups",
+    "roles",
+    "grants",
+    "role_assignments",
+    "catalog",
+    "credentials",
+    "app_credentials",
 )
 
 

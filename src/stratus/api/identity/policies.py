@@ -26,7 +26,8 @@ RULES: dict[str, str] = {
     "identity:get_auth_system": "",
     # domains
     "identity:get_domain": (
-        "rule:admin_required or project_domain_id:%(target.domain.id)s or domain_id:%(target.domain.id)s"
+        "rule:admin_required or project_domain_id:%(target.domain.id)s"
+        " or domain_id:%(target.domain.id)s"
     ),
     "identity:list_domains": ADMIN,
     "identity:create_domain": ADMIN,
@@ -66,6 +67,8 @@ RULES: dict[str, str] = {
     "identity:update_role": ADMIN,
     "identity:delete_role": ADMIN,
     "identity:list_implied_roles": ADMIN,
+    "identity:get_implied_role": ADMIN,
+    "identity:check_implied_role": ADMIN,
     "identity:create_implied_role": ADMIN,
     "identity:delete_implied_role": ADMIN,
     "identity:list_role_inference_rules": ADMIN,
@@ -107,7 +110,9 @@ RULES: dict[str, str] = {
     "identity:ec2_get_credential": "rule:admin_required or user_id:%(target.credential.user_id)s",
     "identity:ec2_list_credentials": "rule:admin_or_owner",
     "identity:ec2_create_credential": "rule:admin_or_owner",
-    "identity:ec2_delete_credential": "rule:admin_required or user_id:%(target.credential.user_id)s",
+    "identity:ec2_delete_credential": (
+        "rule:admin_required or user_id:%(target.credential.user_id)s"
+    ),
     # application credentials
     "identity:get_application_credential": "rule:admin_or_owner",
     "identity:list_application_credentials": "rule:admin_or_owner",

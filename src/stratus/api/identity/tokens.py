@@ -10,7 +10,7 @@ from stratus.api.identity.state import identity_state
 from stratus.common import exceptions
 from stratus.services.identity import catalog
 from stratus.services.identity.authn import AuthRequest
-from stratus.services.identity.scopes import list_auth_domains, list_auth_projects, has_system_roles
+from stratus.services.identity.scopes import has_system_roles, list_auth_domains, list_auth_projects
 from stratus.services.identity.tokens import TokenInfo
 
 router = Router("identity")

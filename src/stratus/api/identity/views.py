@@ -5,8 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from stratus.api.common.routing import ApiRequest
-from stratus.db.models.identity import Domain, Group, Project, Role, User
 from stratus.common import clock
+from stratus.db.models.identity import (
+    Credential,
+    Domain,
+    Endpoint,
+    Group,
+    Project,
+    Region,
+    Role,
+    Service,
+    User,
+)
 
 
 def link(req: ApiRequest, path: str) -> str:
@@ -28,6 +38,7 @@ def domain(req: ApiRequest, row: Domain) -> dict[str, Any]:
         "tags": list(row.extra.get("tags", [])),
         "options": dict(row.extra.get("options", {})),
         "links": {"self": link(req, f"/v3/domains/{row.id}")},
+        **{k: v for k, v in row.extra.items() if k not in ("tags", "options")},
     }
 
 
@@ -74,6 +85,7 @@ def group(req: ApiRequest, row: Group) -> dict[str, Any]:
         "domain_id": row.domain_id,
         "description": row.description,
         "links": {"self": link(req, f"/v3/groups/{row.id}")},
+        **row.extra,
     }
 
 
@@ -88,3 +100,67 @@ def role(req: ApiRequest, row: Role) -> dict[str, Any]:
     if row.description is not None:
         body["description"] = row.description
     return body
+
+
+def domain_as_project(req: ApiRequest, row: Domain) -> dict[str, Any]:
+    """A domain seen through ``/v3/projects`` (``is_domain``), as Keystone stores domains."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "domain_id": None,
+        "description": row.description,
+        "enabled": row.enabled,
+        "parent_id": None,
+        "is_domain": True,
+        "tags": list(row.extra.get("tags", [])),
+        "options": dict(row.extra.get("options", {})),
+        "links": {"self": link(req, f"/v3/projects/{row.id}")},
+    }
+
+
+def region(req: ApiRequest, row: Region) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "description": row.description,
+        "parent_region_id": row.parent_region_id,
+        "links": {"self": link(req, f"/v3/regions/{row.id}")},
+        **row.extra,
+    }
+
+
+def service(req: ApiRequest, row: Service) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "type": row.type,
+        "name": row.name,
+        "description": row.description,
+        "enabled": row.enabled,
+        "links": {"self": link(req, f"/v3/services/{row.id}")},
+        **row.extra,
+    }
+
+
+def endpoint(req: ApiRequest, row: Endpoint) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "interface": row.interface,
+        "region": row.region_id,
+        "region_id": row.region_id,
+        "service_id": row.service_id,
+        "url": row.url,
+        "enabled": row.enabled,
+        "links": {"self": link(req, f"/v3/endpoints/{row.id}")},
+        **row.extra,
+    }
+
+
+def credential(req: ApiRequest, row: Credential, blob: str) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "type": row.type,
+        "blob": blob,
+        "user_id": row.user_id,
+        "project_id": row.project_id,
+        "links": {"self": link(req, f"/v3/credentials/{row.id}")},
+        **row.extra,
+    }

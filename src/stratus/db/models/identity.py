@@ -35,7 +35,9 @@ class Project(Base, Timestamps):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     name: Mapped[str] = mapped_column(NAME, nullable=False)
     name_key: Mapped[str] = mapped_column(NAME, nullable=False)
-    domain_id: Mapped[str] = mapped_column(ID, sa.ForeignKey("domains.id"), nullable=False, index=True)
+    domain_id: Mapped[str] = mapped_column(
+        ID, sa.ForeignKey("domains.id"), nullable=False, index=True
+    )
     parent_id: Mapped[str | None] = mapped_column(ID, sa.ForeignKey("projects.id"), nullable=True)
     description: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
     enabled: Mapped[bool] = mapped_column(sa.Boolean, default=True, nullable=False)
@@ -49,7 +51,9 @@ class User(Base, Timestamps):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     name: Mapped[str] = mapped_column(NAME, nullable=False)
     name_key: Mapped[str] = mapped_column(NAME, nullable=False)
-    domain_id: Mapped[str] = mapped_column(ID, sa.ForeignKey("domains.id"), nullable=False, index=True)
+    domain_id: Mapped[str] = mapped_column(
+        ID, sa.ForeignKey("domains.id"), nullable=False, index=True
+    )
     default_project_id: Mapped[str | None] = mapped_column(ID, nullable=True)
     description: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     email: Mapped[str | None] = mapped_column(NAME, nullable=True)
@@ -67,14 +71,18 @@ class Group(Base, Timestamps):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     name: Mapped[str] = mapped_column(NAME, nullable=False)
     name_key: Mapped[str] = mapped_column(NAME, nullable=False)
-    domain_id: Mapped[str] = mapped_column(ID, sa.ForeignKey("domains.id"), nullable=False, index=True)
+    domain_id: Mapped[str] = mapped_column(
+        ID, sa.ForeignKey("domains.id"), nullable=False, index=True
+    )
     description: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
     extra: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, nullable=False)
 
 
 class GroupMembership(Base):
     __tablename__ = "group_memberships"
-    user_id: Mapped[str] = mapped_column(ID, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        ID, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     group_id: Mapped[str] = mapped_column(
         ID, sa.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True, index=True
     )
@@ -95,7 +103,9 @@ class Role(Base, Timestamps):
 
 class ImpliedRole(Base):
     __tablename__ = "implied_roles"
-    prior_role_id: Mapped[str] = mapped_column(ID, sa.ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True)
+    prior_role_id: Mapped[str] = mapped_column(
+        ID, sa.ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True
+    )
     implied_role_id: Mapped[str] = mapped_column(
         ID, sa.ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True
     )
@@ -107,9 +117,13 @@ class Assignment(Base):
     __tablename__ = "assignments"
     actor_type: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # user | group
     actor_id: Mapped[str] = mapped_column(ID, primary_key=True, index=True)
-    target_type: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # project|domain|system
+    target_type: Mapped[str] = mapped_column(
+        sa.String(16), primary_key=True
+    )  # project|domain|system
     target_id: Mapped[str] = mapped_column(ID, primary_key=True, index=True)
-    role_id: Mapped[str] = mapped_column(ID, sa.ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True)
+    role_id: Mapped[str] = mapped_column(
+        ID, sa.ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True
+    )
     inherited: Mapped[bool] = mapped_column(sa.Boolean, default=False, primary_key=True)
 
 
@@ -117,7 +131,9 @@ class Region(Base, Timestamps):
     __tablename__ = "regions"
     id: Mapped[str] = mapped_column(NAME, primary_key=True)
     description: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
-    parent_region_id: Mapped[str | None] = mapped_column(NAME, sa.ForeignKey("regions.id"), nullable=True)
+    parent_region_id: Mapped[str | None] = mapped_column(
+        NAME, sa.ForeignKey("regions.id"), nullable=True
+    )
     extra: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, nullable=False)
 
 
@@ -149,7 +165,9 @@ class Credential(Base, Timestamps):
 
     __tablename__ = "credentials"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    user_id: Mapped[str] = mapped_column(ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id: Mapped[str] = mapped_column(
+        ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     project_id: Mapped[str | None] = mapped_column(ID, nullable=True)
     type: Mapped[str] = mapped_column(NAME, nullable=False)
     encrypted_blob: Mapped[str] = mapped_column(sa.Text, nullable=False)
@@ -161,7 +179,9 @@ class ApplicationCredential(Base, Timestamps):
     __table_args__ = (sa.UniqueConstraint("user_id", "name"),)
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     name: Mapped[str] = mapped_column(NAME, nullable=False)
-    user_id: Mapped[str] = mapped_column(ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    user_id: Mapped[str] = mapped_column(
+        ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
     project_id: Mapped[str | None] = mapped_column(ID, nullable=True)
     system: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
     secret_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
@@ -169,7 +189,9 @@ class ApplicationCredential(Base, Timestamps):
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     unrestricted: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
     role_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list, nullable=False)
-    access_rules: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list, nullable=False)
+    access_rules: Mapped[list[dict[str, Any]]] = mapped_column(
+        sa.JSON, default=list, nullable=False
+    )
 
 
 class RevocationEvent(Base):

@@ -41,10 +41,16 @@ class Image(Base, Timestamps):
     min_ram: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
 
     properties: Mapped[list[ImageProperty]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin", order_by="ImageProperty.name"
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+        order_by="ImageProperty.name",
     )
     tags: Mapped[list[ImageTag]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin", order_by="ImageTag.value"
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+        order_by="ImageTag.value",
     )
 
 
@@ -68,7 +74,7 @@ class ImageTag(Base):
 
 
 class ImageMember(Base):
-    """A project an image of visibility ``shared`` is offered to; ``status`` is the member's answer."""
+    """A project a ``shared`` image is offered to; ``status`` is the member's answer."""
 
     __tablename__ = "image_members"
     image_id: Mapped[str] = mapped_column(

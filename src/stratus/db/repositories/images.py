@@ -23,12 +23,34 @@ from sqlalchemy.orm import Session
 from stratus.common import clock
 from stratus.db.models.images import Image, ImageMember, ImageProperty, ImageTag
 
-SORT_KEYS = ("name", "status", "container_format", "disk_format", "size", "id", "created_at", "updated_at")
+EQUALITY_COLUMNS = frozenset(
+    {
+        "owner",
+        "protected",
+        "checksum",
+        "os_hash_algo",
+        "os_hash_value",
+        "size",
+        "virtual_size",
+        "min_ram",
+        "min_disk",
+    }
+)
+SORT_KEYS = (
+    "name",
+    "status",
+    "container_format",
+    "disk_format",
+    "size",
+    "id",
+    "created_at",
+    "updated_at",
+)
 
 
 @dataclasses.dataclass(frozen=True)
 class Access:
-    """Who is asking: the caller's project (None when unscoped) and whether they are a cloud admin."""
+    """Who is asking: the caller's project (None if unscoped) and whether they are a cloud admin."""
 
     project_id: str | None
     is_admin: bool
@@ -36,7 +58,11 @@ class Access:
 
 @dataclasses.dataclass
 class ImageFilters:
-    """Filters of ``GET /v2/images``. ``None`` means "not filtered on"."""
+    """Filters of ``GET /v2/images``. ``None`` means "not filtered on".
+
+    ``equals`` maps columns in ``EQUALITY_COLUMNS`` to the value they must have; ``properties``
+    does the same for custom properties.
+    """
 
     ids: list[str] | None = None
     names: list[str] | None = None
@@ -45,13 +71,10 @@ class ImageFilters:
     disk_formats: list[str] | None = None
     visibility: str | None = None
     member_status: str = "accepted"
-    owner: str | None = None
-    protected: bool | None = None
     os_hidden: bool | None = False
+    equals: dict[str, str | int | bool] = dataclasses.field(default_factory=dict)
     size_min: int | None = None
     size_max: int | None = None
-    checksum: str | None = None
-    os_hash_value: str | None = None
     tags: list[str] = dataclasses.field(default_factory=list)
     properties: dict[str, str] = dataclasses.field(default_factory=dict)
     created_at: list[tuple[str, dt.datetime]] = dataclasses.field(default_factory=list)
@@ -64,7 +87,9 @@ class PageRequest:
 
     limit: int
     marker: str | None = None
-    sort: list[tuple[str, str]] = dataclasses.field(default_factory=lambda: [("created_at", "desc")])
+    sort: list[tuple[str, str]] = dataclasses.field(
+        default_factory=lambda: [("created_at", "desc")]
+    )
 
 
 # ---------------------------------------------------------------------------------------- images
@@ -86,10 +111,6 @@ def add(session: Session, image: Image) -> None:
 def delete(session: Session, image: Image) -> None:
     session.delete(image)
     session.flush()
-
-
-def exists(session: Session, image_id: str) -> bool:
-    return session.scalar(sa.select(sa.func.count()).where(Image.id == image_id)) != 0
 
 
 def set_status(session: Session, image_id: str, expected: str, new: str, **values: Any) -> bool:
@@ -207,23 +228,27 @@ def _filter_clause(filters: ImageFilters) -> list[sa.ColumnElement[bool]]:
     conds += _in_or_eq(Image.status, filters.statuses)
     conds += _in_or_eq(Image.container_format, filters.container_formats)
     conds += _in_or_eq(Image.disk_format, filters.disk_formats)
-    simple = {
-        Image.owner: filters.owner,
-        Image.protected: filters.protected,
-        Image.os_hidden: filters.os_hidden,
-        Image.checksum: filters.checksum,
-        Image.os_hash_value: filters.os_hash_value,
-    }
-    conds += [column == value for column, value in simple.items() if value is not None]
+    for key, value in filters.equals.items():
+        if key not in EQUALITY_COLUMNS:
+            raise ValueError(f"cannot filter images on {key}")
+        conds.append(getattr(Image, key) == value)
+    if filters.os_hidden is not None:
+        conds.append(Image.os_hidden == filters.os_hidden)
     if filters.size_min is not None:
         conds.append(Image.size >= filters.size_min)
     if filters.size_max is not None:
         conds.append(Image.size <= filters.size_max)
     for tag in filters.tags:
-        conds.append(sa.select(ImageTag.image_id).where(ImageTag.image_id == Image.id, ImageTag.value == tag).exists())
+        conds.append(
+            sa.select(ImageTag.image_id)
+            .where(ImageTag.image_id == Image.id, ImageTag.value == tag)
+            .exists()
+        )
     for name, value in filters.properties.items():
         prop = sa.select(ImageProperty.image_id).where(
-            ImageProperty.image_id == Image.id, ImageProperty.name == name, ImageProperty.value == value
+            ImageProperty.image_id == Image.id,
+            ImageProperty.name == name,
+            ImageProperty.value == value,
         )
         conds.append(prop.exists())
     for op, when in filters.created_at:
@@ -267,17 +292,25 @@ def get_member(session: Session, image_id: str, member_id: str) -> ImageMember |
 
 
 def list_members(session: Session, image_id: str) -> list[ImageMember]:
-    query = sa.select(ImageMember).where(ImageMember.image_id == image_id).order_by(ImageMember.created_at)
+    query = (
+        sa.select(ImageMember)
+        .where(ImageMember.image_id == image_id)
+        .order_by(ImageMember.created_at)
+    )
     return list(session.scalars(query))
 
 
 def count_members(session: Session, image_id: str) -> int:
-    return int(session.scalar(sa.select(sa.func.count()).where(ImageMember.image_id == image_id)) or 0)
+    return int(
+        session.scalar(sa.select(sa.func.count()).where(ImageMember.image_id == image_id)) or 0
+    )
 
 
 def add_member(session: Session, image_id: str, member_id: str) -> ImageMember:
     now = clock.utcnow()
-    row = ImageMember(image_id=image_id, member_id=member_id, status="pending", created_at=now, updated_at=now)
+    row = ImageMember(
+        image_id=image_id, member_id=member_id, status="pending", created_at=now, updated_at=now
+    )
     session.add(row)
     session.flush()
     return row

@@ -105,7 +105,11 @@ class FilesystemStore:
             return None
 
     def read(
-        self, image_id: str, offset: int = 0, length: int | None = None, chunk_size: int = CHUNK_SIZE
+        self,
+        image_id: str,
+        offset: int = 0,
+        length: int | None = None,
+        chunk_size: int = CHUNK_SIZE,
     ) -> Iterator[bytes]:
         try:
             f = self._path(image_id).open("rb")

@@ -118,20 +118,25 @@ def _app_cred(session: Session, data: dict[str, Any]) -> Identity:
     elif data.get("name") and data.get("user"):
         user = _find_user(session, data["user"])
         cred = next(
-            (c for c in session.query(ApplicationCredential).filter_by(user_id=user.id, name=data["name"])),
+            (
+                c
+                for c in session.query(ApplicationCredential).filter_by(
+                    user_id=user.id, name=data["name"]
+                )
+            ),
             None,
         )
     if cred is None or not passwords.verify_password(str(data.get("secret", "")), cred.secret_hash):
         raise exceptions.NotAuthenticated(_GENERIC)
     if cred.expires_at is not None and cred.expires_at <= clock.utcnow():
         raise exceptions.NotAuthenticated("The application credential has expired.")
-    user = session.get(User, cred.user_id)
-    if user is None:
+    owner = session.get(User, cred.user_id)
+    if owner is None:
         raise exceptions.NotAuthenticated(_GENERIC)
-    _check_enabled(session, user)
+    _check_enabled(session, owner)
     expires = cred.expires_at.replace(tzinfo=dt.UTC).timestamp() if cred.expires_at else None
     return Identity(
-        user=user,
+        user=owner,
         methods=("application_credential",),
         expires_at=expires,
         app_cred_id=cred.id,
@@ -143,11 +148,15 @@ def _app_cred(session: Session, data: dict[str, Any]) -> Identity:
 def verify_identity(session: Session, request: AuthRequest, tokens: TokenService) -> Identity:
     methods = list(request.identity.get("methods") or [])
     if len(methods) != 1:
-        raise exceptions.NotAuthenticated("Exactly one authentication method is supported per request.")
+        raise exceptions.NotAuthenticated(
+            "Exactly one authentication method is supported per request."
+        )
     method = methods[0]
     data = request.identity.get(method)
     if not isinstance(data, dict):
-        raise exceptions.Invalid(f"Authentication method {method} requires an object named {method!r}.")
+        raise exceptions.Invalid(
+            f"Authentication method {method} requires an object named {method!r}."
+        )
     if method == "password":
         return _password(session, data)
     if method == "token":
@@ -167,14 +176,16 @@ def _explicit_scope(session: Session, scope: dict[str, Any]) -> Scope:
                 domain = _domain_of(session, ref.get("domain"))
                 project = projects.find_by_name(session, str(ref.get("name", "")), domain.id)
         except exceptions.NotFound:
-            raise exceptions.NotAuthenticated("Could not find the requested project to scope to.") from None
+            raise exceptions.NotAuthenticated(
+                "Could not find the requested project to scope to."
+            ) from None
         return Scope(project_id=project.id)
     if "domain" in scope:
         domain = _domain_of(session, scope["domain"])
         return Scope(domain_id=domain.id)
     if "system" in scope:
         if scope["system"] != {"all": True}:
-            raise exceptions.Invalid("System scope must be {\"all\": true}.")
+            raise exceptions.Invalid('System scope must be {"all": true}.')
         return Scope(system="all")
     raise exceptions.Invalid("Scope must name a project, a domain or the system.")
 
@@ -184,12 +195,16 @@ def _check_target(session: Session, user: User, scope: Scope) -> None:
         project = session.get(Project, scope.project_id)
         domain = session.get(Domain, project.domain_id) if project else None
         if project is None or not project.enabled or domain is None or not domain.enabled:
-            raise exceptions.NotAuthenticated(f"Project {scope.project_id} is disabled or does not exist.")
+            raise exceptions.NotAuthenticated(
+                f"Project {scope.project_id} is disabled or does not exist."
+            )
         kind, target = "project", scope.project_id
     elif scope.domain_id:
         domain = session.get(Domain, scope.domain_id)
         if domain is None or not domain.enabled:
-            raise exceptions.NotAuthenticated(f"Domain {scope.domain_id} is disabled or does not exist.")
+            raise exceptions.NotAuthenticated(
+                f"Domain {scope.domain_id} is disabled or does not exist."
+            )
         kind, target = "domain", scope.domain_id
     else:
         kind, target = "system", SYSTEM_ID

@@ -11,6 +11,7 @@ except that a user whose openrc file was deleted gets a new password and a new f
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import os
 import re
@@ -61,7 +62,7 @@ def _ensure_roles(session: Session) -> dict[str, str]:
         if role is None:
             role = roles.create(session, ids.hex_id(), name)
         found[name] = role.id
-    for prior, implied in zip(ROLE_CHAIN, ROLE_CHAIN[1:], strict=False):
+    for prior, implied in itertools.pairwise(ROLE_CHAIN):
         roles.add_implied(session, found[prior], found[implied])
     return found
 
@@ -110,7 +111,9 @@ def read_openrc(path: Path) -> dict[str, str]:
     return result
 
 
-def _ensure_user(session: Session, cfg: Config, spec: BootstrapUser, role_ids: dict[str, str]) -> None:
+def _ensure_user(
+    session: Session, cfg: Config, spec: BootstrapUser, role_ids: dict[str, str]
+) -> None:
     project_id = _ensure_project(session, spec.project, f"Bootstrap project {spec.project}")
     rc = openrc_path(cfg.state_path, spec.name)
     rounds = cfg.identity.password_hash_rounds
@@ -122,7 +125,12 @@ def _ensure_user(session: Session, cfg: Config, spec: BootstrapUser, role_ids: d
         password = passwords.generate_password()
         if user is None:
             user = users.create(
-                session, ids.hex_id(), spec.name, DEFAULT_DOMAIN, passwords.hash_password(password, rounds), project_id
+                session,
+                ids.hex_id(),
+                spec.name,
+                DEFAULT_DOMAIN,
+                passwords.hash_password(password, rounds),
+                project_id,
             )
         else:
             LOG.warning("%s is missing: giving user %s a new password", rc, spec.name)

@@ -60,7 +60,12 @@ def ensure_service(session: Session, spec: ServiceSpec, region_id: str) -> Servi
     service = catalog.service_by_type(session, spec.type)
     if service is None:
         service = Service(
-            id=ids.hex_id(), type=spec.type, name=spec.name, description=spec.description, enabled=True, extra={}
+            id=ids.hex_id(),
+            type=spec.type,
+            name=spec.name,
+            description=spec.description,
+            enabled=True,
+            extra={},
         )
         session.add(service)
         session.flush()

@@ -43,7 +43,9 @@ def create(session: Session, body: Mapping[str, Any]) -> Domain:
     )
 
 
-def update(session: Session, tokens: TokenService, domain_id: str, patch: Mapping[str, Any]) -> Domain:
+def update(
+    session: Session, tokens: TokenService, domain_id: str, patch: Mapping[str, Any]
+) -> Domain:
     row = domains.get(session, domain_id)
     if "id" in patch and patch["id"] != domain_id:
         raise exceptions.Invalid("Cannot change the ID of a domain.")
@@ -71,7 +73,9 @@ def delete(session: Session, tokens: TokenService, domain_id: str) -> None:
     """Delete a disabled domain and its projects, users, groups, roles and grants."""
     row = domains.get(session, domain_id)
     if row.enabled:
-        raise exceptions.Forbidden("Cannot delete a domain that is enabled, please disable it first.")
+        raise exceptions.Forbidden(
+            "Cannot delete a domain that is enabled, please disable it first."
+        )
     project_ids = projects.ids_in_domain(session, domain_id)
     for project_id in project_ids:
         assignments.delete_for_target(session, "project", project_id)

@@ -36,7 +36,9 @@ MAX_TAGS = 80
 def create(session: Session, body: Mapping[str, Any], default_domain: str) -> Project | Domain:
     """A new project (or, with ``is_domain``, a new domain); ``default_domain`` if none given."""
     if body.get("is_domain"):
-        domain_body = {k: v for k, v in body.items() if k not in ("is_domain", "domain_id", "parent_id")}
+        domain_body = {
+            k: v for k, v in body.items() if k not in ("is_domain", "domain_id", "parent_id")
+        }
         return domain_service.create(session, domain_body)
     parent_id = body.get("parent_id")
     domain_id = body.get("domain_id")
@@ -57,8 +59,8 @@ def create(session: Session, body: Mapping[str, Any], default_domain: str) -> Pr
     domain_id = domain_id or default_domain
     domains.get(session, domain_id)
     extra = extras(body, KNOWN)
-    if body.get("options"):
-        extra["options"] = dict(body["options"])
+    if options := body.get("options"):
+        extra["options"] = dict(options)
     return projects.create(
         session,
         ids.hex_id(),
@@ -81,9 +83,11 @@ def _check_immutable_fields(row: Project, patch: Mapping[str, Any]) -> None:
         raise exceptions.Invalid("Cannot change the ID of a project.")
     if "domain_id" in patch and patch["domain_id"] != row.domain_id:
         raise exceptions.Invalid("Update of `domain_id` is not allowed.")
-    if "is_domain" in patch and patch["is_domain"]:
+    if patch.get("is_domain"):
         raise exceptions.Invalid("Update of `is_domain` is not allowed.")
-    if "parent_id" in patch and (patch["parent_id"] or row.domain_id) != (row.parent_id or row.domain_id):
+    if "parent_id" in patch and (patch["parent_id"] or row.domain_id) != (
+        row.parent_id or row.domain_id
+    ):
         raise exceptions.Forbidden("Update of `parent_id` is not allowed.")
 
 
@@ -105,7 +109,9 @@ def _set_enabled(session: Session, tokens: TokenService, row: Project, enabled: 
         tokens.revoke_for(session, project_id=row.id)
 
 
-def update(session: Session, tokens: TokenService, project_id: str, patch: Mapping[str, Any]) -> Project:
+def update(
+    session: Session, tokens: TokenService, project_id: str, patch: Mapping[str, Any]
+) -> Project:
     row = projects.get(session, project_id)
     _check_immutable_fields(row, patch)
     if "name" in patch and patch["name"] != row.name:
@@ -185,10 +191,12 @@ def matches_tags(row: Project, flt: Mapping[str, list[str]]) -> bool:
 
 
 def projects_of_user(session: Session, user_id: str) -> list[Project]:
-    """Projects the user holds any role on: directly, through a group, or inherited from a domain."""
+    """Projects the user has a role on: directly, through a group, or inherited from a domain."""
     users.get(session, user_id)
     group_ids = users.group_ids(session, user_id)
     project_ids = assignments.project_ids_for_user(session, user_id, group_ids)
     for domain_id in assignments.inherited_domain_ids_for_user(session, user_id, group_ids):
         project_ids.update(projects.ids_in_domain(session, domain_id))
+    for root in assignments.inherited_project_ids_for_user(session, user_id, group_ids):
+        project_ids.update(projects.subtree_ids(session, root) - {root})
     return projects.list_(session, ids=project_ids)

@@ -29,7 +29,11 @@ def list_auth_domains(session: Session, user_id: str) -> list[Domain]:
     domain_ids = assignments.domain_ids_for_user(session, user_id, groups)
     if not domain_ids:
         return []
-    query = sa.select(Domain).where(Domain.id.in_(domain_ids), Domain.enabled.is_(True)).order_by(Domain.name)
+    query = (
+        sa.select(Domain)
+        .where(Domain.id.in_(domain_ids), Domain.enabled.is_(True))
+        .order_by(Domain.name)
+    )
     return list(session.scalars(query))
 
 

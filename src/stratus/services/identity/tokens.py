@@ -22,13 +22,13 @@ from stratus.common import clock, exceptions
 from stratus.common.config import Config
 from stratus.common.context import RequestContext
 from stratus.db.models.identity import Domain, Project, Role, User
+from stratus.db.repositories.identity import revocations
 from stratus.db.session import Database
 from stratus.identity import token_format
 from stratus.identity.token_format import MalformedToken, TokenPayload
 from stratus.services.identity import catalog, keyring
 from stratus.services.identity.authn import AuthRequest, resolve_scope, verify_identity
 from stratus.services.identity.roles import effective_roles
-from stratus.db.repositories.identity import revocations
 
 LOG = logging.getLogger(__name__)
 _CACHE_SIZE = 10000
@@ -126,7 +126,9 @@ class TokenService:
         try:
             payload = token_format.unseal(token, self.keys.get())
         except MalformedToken:
-            raise exceptions.NotAuthenticated("The request you have made requires authentication.") from None
+            raise exceptions.NotAuthenticated(
+                "The request you have made requires authentication."
+            ) from None
         if payload.expires_at <= time.time():
             raise exceptions.NotAuthenticated("The token has expired.")
         with self.db.read() as session:
@@ -144,7 +146,12 @@ class TokenService:
         project_ref, domain_ref, target, domains = self._scope_refs(session, payload)
         domains = (*domains, user.domain_id)
         if revocations.is_revoked(
-            session, payload.audit_ids, payload.user_id, payload.project_id, domains, _from_ts(payload.issued_at)
+            session,
+            payload.audit_ids,
+            payload.user_id,
+            payload.project_id,
+            domains,
+            _from_ts(payload.issued_at),
         ):
             raise exceptions.NotAuthenticated("The token has been revoked.")
         app_cred = self._app_cred(session, payload)
@@ -152,7 +159,9 @@ class TokenService:
         if app_cred is not None and app_cred["role_ids"]:
             roles = [r for r in roles if r.id in app_cred["role_ids"]]
         if payload.scope != "unscoped" and not roles:
-            raise exceptions.NotAuthenticated(f"The user has no roles on the token's {payload.scope}.")
+            raise exceptions.NotAuthenticated(
+                f"The user has no roles on the token's {payload.scope}."
+            )
         return TokenInfo(
             token=token,
             payload=payload,
@@ -174,7 +183,9 @@ class TokenService:
         if payload.project_id:
             project = session.get(Project, payload.project_id)
             if project is None or not project.enabled:
-                raise exceptions.NotAuthenticated("The project of this token is disabled or deleted.")
+                raise exceptions.NotAuthenticated(
+                    "The project of this token is disabled or deleted."
+                )
             pdomain = session.get(Domain, project.domain_id)
             if pdomain is None or not pdomain.enabled:
                 raise exceptions.NotAuthenticated("The domain of this token's project is disabled.")
@@ -183,7 +194,9 @@ class TokenService:
         if payload.domain_id:
             domain = session.get(Domain, payload.domain_id)
             if domain is None or not domain.enabled:
-                raise exceptions.NotAuthenticated("The domain of this token is disabled or deleted.")
+                raise exceptions.NotAuthenticated(
+                    "The domain of this token is disabled or deleted."
+                )
             return None, _ref(domain), domain.id, (domain.id,)
         if payload.system:
             return None, None, payload.system, ()
@@ -196,8 +209,15 @@ class TokenService:
 
         cred = session.get(ApplicationCredential, payload.app_cred_id)
         if cred is None:
-            raise exceptions.NotAuthenticated("The application credential of this token was deleted.")
-        return {"id": cred.id, "name": cred.name, "restricted": not cred.unrestricted, "role_ids": cred.role_ids}
+            raise exceptions.NotAuthenticated(
+                "The application credential of this token was deleted."
+            )
+        return {
+            "id": cred.id,
+            "name": cred.name,
+            "restricted": not cred.unrestricted,
+            "role_ids": cred.role_ids,
+        }
 
     def _cached(self, token: str) -> TokenInfo | None:
         ttl = self.cfg.token.cache_time
@@ -230,11 +250,19 @@ class TokenService:
     def revoke(self, info: TokenInfo) -> None:
         """Revoke one token (``DELETE /v3/auth/tokens``)."""
         with self.db.write() as session:
-            revocations.add(session, audit_id=info.payload.audit_ids[0], expires_at=_from_ts(info.payload.expires_at))
+            revocations.add(
+                session,
+                audit_id=info.payload.audit_ids[0],
+                expires_at=_from_ts(info.payload.expires_at),
+            )
         self.forget_all()
 
     def revoke_for(
-        self, session: Session, user_id: str | None = None, project_id: str | None = None, domain_id: str | None = None
+        self,
+        session: Session,
+        user_id: str | None = None,
+        project_id: str | None = None,
+        domain_id: str | None = None,
     ) -> None:
         """Revoke every token of a user, project or domain issued until now (in ``session``)."""
         revocations.add(session, user_id=user_id, project_id=project_id, domain_id=domain_id)

@@ -33,7 +33,9 @@ USER_KNOWN = (
 GROUP_KNOWN = ("id", "name", "domain_id", "description")
 
 
-def create_user(session: Session, body: Mapping[str, Any], default_domain: str, rounds: int) -> User:
+def create_user(
+    session: Session, body: Mapping[str, Any], default_domain: str, rounds: int
+) -> User:
     domain_id = body.get("domain_id") or default_domain
     domains.get(session, domain_id)
     password = body.get("password")

@@ -137,6 +137,32 @@ def inherited_role_ids(
     return set(session.scalars(query))
 
 
+def inherited_project_role_ids(
+    session: Session, user_id: str, group_ids: list[str], project_ids: list[str]
+) -> set[str]:
+    """Roles granted with OS-INHERIT on any of ``project_ids`` (they apply to the subtree)."""
+    if not project_ids:
+        return set()
+    query = sa.select(Assignment.role_id).where(
+        _actor(user_id, group_ids),
+        Assignment.target_type == "project",
+        Assignment.target_id.in_(project_ids),
+        Assignment.inherited.is_(True),
+    )
+    return set(session.scalars(query))
+
+
+def inherited_project_ids_for_user(
+    session: Session, user_id: str, group_ids: list[str]
+) -> set[str]:
+    query = sa.select(Assignment.target_id).where(
+        _actor(user_id, group_ids),
+        Assignment.target_type == "project",
+        Assignment.inherited.is_(True),
+    )
+    return set(session.scalars(query))
+
+
 def project_ids_for_user(session: Session, user_id: str, group_ids: list[str]) -> set[str]:
     query = sa.select(Assignment.target_id).where(
         _actor(user_id, group_ids),

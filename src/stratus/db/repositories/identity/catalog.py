@@ -31,10 +31,7 @@ def enabled_catalog(session: Session) -> list[tuple[Service, list[Endpoint]]]:
 
 def service_by_type(session: Session, service_type: str) -> Service | None:
     query = (
-        sa.select(Service)
-        .where(Service.type == service_type)
-        .order_by(Service.created_at)
-        .limit(1)
+        sa.select(Service).where(Service.type == service_type).order_by(Service.created_at).limit(1)
     )
     return session.scalar(query)
 

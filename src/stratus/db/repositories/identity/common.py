@@ -13,7 +13,7 @@ M = TypeVar("M", bound=Base)
 
 
 def name_key(name: str) -> str:
-    """The case-folded form unique constraints are built on (Keystone names are case-insensitive)."""
+    """The case-folded form unique constraints are built on (names are case-insensitive)."""
     return name.casefold()
 
 

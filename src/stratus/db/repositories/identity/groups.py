@@ -15,8 +15,12 @@ def get(session: Session, group_id: str) -> Group:
     return get_or_404(session, Group, group_id, "group")
 
 
-def check_name_free(session: Session, name: str, domain_id: str, exclude_id: str | None = None) -> None:
-    query = sa.select(Group.id).where(Group.domain_id == domain_id, Group.name_key == name_key(name))
+def check_name_free(
+    session: Session, name: str, domain_id: str, exclude_id: str | None = None
+) -> None:
+    query = sa.select(Group.id).where(
+        Group.domain_id == domain_id, Group.name_key == name_key(name)
+    )
     if exclude_id:
         query = query.where(Group.id != exclude_id)
     if session.scalar(query):

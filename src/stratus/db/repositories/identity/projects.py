@@ -25,7 +25,9 @@ def find_by_name(session: Session, name: str, domain_id: str) -> Project:
     return row
 
 
-def check_name_free(session: Session, name: str, domain_id: str, exclude_id: str | None = None) -> None:
+def check_name_free(
+    session: Session, name: str, domain_id: str, exclude_id: str | None = None
+) -> None:
     query = sa.select(Project.id).where(
         Project.domain_id == domain_id, Project.name_key == name_key(name)
     )
@@ -96,9 +98,21 @@ def subtree_ids(session: Session, project_id: str) -> set[str]:
     found = {project_id}
     frontier = [project_id]
     while frontier:
-        children = list(session.scalars(sa.select(Project.id).where(Project.parent_id.in_(frontier))))
+        children = list(
+            session.scalars(sa.select(Project.id).where(Project.parent_id.in_(frontier)))
+        )
         frontier = [c for c in children if c not in found]
         found.update(frontier)
+    return found
+
+
+def ancestor_ids(session: Session, project_id: str) -> list[str]:
+    """The parents of ``project_id``, nearest first."""
+    found: list[str] = []
+    current = session.get(Project, project_id)
+    while current is not None and current.parent_id and current.parent_id not in found:
+        found.append(current.parent_id)
+        current = session.get(Project, current.parent_id)
     return found
 
 

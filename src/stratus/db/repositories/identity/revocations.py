@@ -44,7 +44,7 @@ def is_revoked(
     issued_at: dt.datetime,
 ) -> bool:
     """One query: does any event match this token?"""
-    E = RevocationEvent
+    E = RevocationEvent  # noqa: N806 (a table alias)
     later = E.issued_before >= issued_at
     conditions = [
         E.audit_id.in_(audit_ids),
@@ -58,5 +58,7 @@ def is_revoked(
 
 
 def prune(session: Session, older_than: dt.datetime) -> int:
-    result = session.execute(sa.delete(RevocationEvent).where(RevocationEvent.revoked_at < older_than))
+    result = session.execute(
+        sa.delete(RevocationEvent).where(RevocationEvent.revoked_at < older_than)
+    )
     return int(getattr(result, "rowcount", 0) or 0)

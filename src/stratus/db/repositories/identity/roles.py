@@ -21,7 +21,9 @@ def find_by_name(session: Session, name: str, domain_id: str = "") -> Role | Non
     return session.scalar(query)
 
 
-def check_name_free(session: Session, name: str, domain_id: str, exclude_id: str | None = None) -> None:
+def check_name_free(
+    session: Session, name: str, domain_id: str, exclude_id: str | None = None
+) -> None:
     query = sa.select(Role.id).where(Role.name_key == name_key(name), Role.domain_id == domain_id)
     if exclude_id:
         query = query.where(Role.id != exclude_id)

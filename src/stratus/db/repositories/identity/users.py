@@ -30,7 +30,9 @@ def group_ids(session: Session, user_id: str) -> list[str]:
     return list(session.scalars(query))
 
 
-def check_name_free(session: Session, name: str, domain_id: str, exclude_id: str | None = None) -> None:
+def check_name_free(
+    session: Session, name: str, domain_id: str, exclude_id: str | None = None
+) -> None:
     query = sa.select(User.id).where(User.domain_id == domain_id, User.name_key == name_key(name))
     if exclude_id:
         query = query.where(User.id != exclude_id)
