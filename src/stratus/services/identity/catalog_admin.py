@@ -183,6 +183,4 @@ def update_endpoint(session: Session, endpoint_id: str, patch: Mapping[str, Any]
 
 
 def delete_endpoint(session: Session, endpoint_id: str) -> None:
-    row = catalog.get_endpoint(session, endpoint_id)
-    session.delete(row)
-    session.flush()
+    catalog.delete_endpoint(session, catalog.get_endpoint(session, endpoint_id))

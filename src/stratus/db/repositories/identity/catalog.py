@@ -116,3 +116,8 @@ def list_endpoints(
     if region_id is not None:
         query = query.where(Endpoint.region_id == region_id)
     return list(session.scalars(query))
+
+
+def delete_endpoint(session: Session, row: Endpoint) -> None:
+    session.delete(row)
+    session.flush()
