@@ -30,8 +30,11 @@ if ((${#missing[@]})); then
 fi
 
 extra=client; [[ "$mode" == test ]] && extra=test
-stamp=".venv/.installed-$extra-$(cat pyproject.toml constraints.txt 2>/dev/null | sha1sum | cut -c1-12)"
-if [[ ! -f "$stamp" ]]; then
+inputs=(pyproject.toml); [[ -f constraints.txt ]] && inputs+=(constraints.txt)
+hash=$(cat "${inputs[@]}" | sha1sum | cut -c1-12)
+stamp=".venv/.installed-$extra-$hash"
+# NOTE: the test extra includes the client extra, so a test install also serves `make up`.
+if [[ ! -f "$stamp" && ! -f ".venv/.installed-test-$hash" ]]; then
   [[ -x .venv/bin/python ]] || python3 -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
   cons=(); [[ -f constraints.txt ]] && cons=(-c constraints.txt)

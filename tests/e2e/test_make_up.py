@@ -28,8 +28,11 @@ def test_make_up_then_restart_keeps_data(tmp_path: Path) -> None:
         token = openstack(env, "token", "issue")["id"]
     finally:
         code = first.stop()
-    assert code == 0, first.log()
+    # NOTE: Ctrl-C reaches make too, which then dies of SIGINT (-2) as make always does; what
+    # matters is that stratus itself shut down cleanly.
+    assert code in (0, -2), first.log()
     assert "Stratus is ready" in first.log()
+    assert "stratus.cmd.all_in_one [- - -] stopped" in first.log(), first.log()
 
     second = RunningCloud(data, tmp_path / "second.log", ports=first.ports)
     try:

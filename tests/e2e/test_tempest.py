@@ -41,7 +41,10 @@ def test_tempest_identity_and_image(running_cloud: RunningCloud, tmp_path: Path)
         TEMPEST_BUILD_TIMEOUT="60",
         # NOTE: Tempest uploads random bytes; Stratus rejects random bytes declared as a
         # container format (qcow2, vmdk, vhd ...) by design, so only raw-like formats are listed.
-        TEMPEST_EXTRA="image.disk_formats=ami,ari,aki,raw,iso",
+        TEMPEST_EXTRA=(
+            "image.disk_formats=ami,ari,aki,raw,iso;"
+            "identity-feature-enabled.api_extensions=OS-INHERIT,OS-EC2"
+        ),
     )
     artifacts = REPO / "artifacts" / "tempest"
     artifacts.mkdir(parents=True, exist_ok=True)

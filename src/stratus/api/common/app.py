@@ -84,8 +84,10 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        if len(path) > 1 and path.endswith("/"):
-            scope = dict(scope, path=path.rstrip("/") or "/")
+        # NOTE: only version roots ("/v3/", "/v2.1/") are reached with a trailing slash by clients
+        # following "self" links; elsewhere "/v2/images/" must stay distinct from "/v2/images".
+        if len(path) > 1 and path.endswith("/") and path.count("/") == 2:
+            scope = dict(scope, path=path.rstrip("/"))
         ctx = RequestContext()
         for key, value in scope["headers"]:
             if key == b"x-openstack-request-id":

@@ -194,9 +194,9 @@ def projects_of_user(session: Session, user_id: str) -> list[Project]:
     """Projects the user has a role on: directly, through a group, or inherited from a domain."""
     users.get(session, user_id)
     group_ids = users.group_ids(session, user_id)
-    project_ids = assignments.project_ids_for_user(session, user_id, group_ids)
-    for domain_id in assignments.inherited_domain_ids_for_user(session, user_id, group_ids):
+    project_ids = assignments.target_ids_for_user(session, user_id, group_ids, "project")
+    for domain_id in assignments.target_ids_for_user(session, user_id, group_ids, "domain", True):
         project_ids.update(projects.ids_in_domain(session, domain_id))
-    for root in assignments.inherited_project_ids_for_user(session, user_id, group_ids):
+    for root in assignments.target_ids_for_user(session, user_id, group_ids, "project", True):
         project_ids.update(projects.subtree_ids(session, root) - {root})
     return projects.list_(session, ids=project_ids)

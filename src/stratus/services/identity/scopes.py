@@ -8,25 +8,22 @@ from sqlalchemy.orm import Session
 from stratus.db.models.identity import Domain, Project
 from stratus.db.repositories.identity import assignments, users
 from stratus.db.repositories.identity.assignments import SYSTEM_ID
+from stratus.services.identity.projects import projects_of_user
 
 
 def list_auth_projects(session: Session, user_id: str) -> list[Project]:
-    groups = users.group_ids(session, user_id)
-    project_ids = assignments.project_ids_for_user(session, user_id, groups)
-    if not project_ids:
-        return []
-    query = (
-        sa.select(Project)
-        .join(Domain, Domain.id == Project.domain_id)
-        .where(Project.id.in_(project_ids), Project.enabled.is_(True), Domain.enabled.is_(True))
-        .order_by(Project.name)
-    )
-    return list(session.scalars(query))
+    """Enabled projects, in enabled domains, the user holds a role on (also via groups/inheritance)."""
+    enabled_domains = set(session.scalars(sa.select(Domain.id).where(Domain.enabled.is_(True))))
+    return [
+        p
+        for p in projects_of_user(session, user_id)
+        if p.enabled and p.domain_id in enabled_domains
+    ]
 
 
 def list_auth_domains(session: Session, user_id: str) -> list[Domain]:
     groups = users.group_ids(session, user_id)
-    domain_ids = assignments.domain_ids_for_user(session, user_id, groups)
+    domain_ids = assignments.target_ids_for_user(session, user_id, groups, "domain")
     if not domain_ids:
         return []
     query = (

@@ -152,40 +152,14 @@ def inherited_project_role_ids(
     return set(session.scalars(query))
 
 
-def inherited_project_ids_for_user(
-    session: Session, user_id: str, group_ids: list[str]
+def target_ids_for_user(
+    session: Session, user_id: str, group_ids: list[str], target_type: str, inherited: bool = False
 ) -> set[str]:
+    """Ids of the projects or domains the user (or one of their groups) holds any role on."""
     query = sa.select(Assignment.target_id).where(
         _actor(user_id, group_ids),
-        Assignment.target_type == "project",
-        Assignment.inherited.is_(True),
-    )
-    return set(session.scalars(query))
-
-
-def project_ids_for_user(session: Session, user_id: str, group_ids: list[str]) -> set[str]:
-    query = sa.select(Assignment.target_id).where(
-        _actor(user_id, group_ids),
-        Assignment.target_type == "project",
-        Assignment.inherited.is_(False),
-    )
-    return set(session.scalars(query))
-
-
-def domain_ids_for_user(session: Session, user_id: str, group_ids: list[str]) -> set[str]:
-    query = sa.select(Assignment.target_id).where(
-        _actor(user_id, group_ids),
-        Assignment.target_type == "domain",
-        Assignment.inherited.is_(False),
-    )
-    return set(session.scalars(query))
-
-
-def inherited_domain_ids_for_user(session: Session, user_id: str, group_ids: list[str]) -> set[str]:
-    query = sa.select(Assignment.target_id).where(
-        _actor(user_id, group_ids),
-        Assignment.target_type == "domain",
-        Assignment.inherited.is_(True),
+        Assignment.target_type == target_type,
+        Assignment.inherited.is_(inherited),
     )
     return set(session.scalars(query))
 
