@@ -12,7 +12,7 @@ from stratus.services.identity.projects import projects_of_user
 
 
 def list_auth_projects(session: Session, user_id: str) -> list[Project]:
-    """Enabled projects, in enabled domains, the user holds a role on (also via groups/inheritance)."""
+    """Enabled projects in enabled domains the user holds a role on (groups, inheritance too)."""
     enabled_domains = set(session.scalars(sa.select(Domain.id).where(Domain.enabled.is_(True))))
     return [
         p
