@@ -267,6 +267,8 @@ def build_app(
         routes=routes,
         exception_handlers={HTTPException: http_error, Exception: crash},
     )
+    # NOTE: OpenStack APIs answer "/v2/images/" with 404, not a redirect to "/v2/images".
+    app.router.redirect_slashes = False
     app.state.stratus = state
     app.state.operations = operations
     app.add_middleware(RequestIdMiddleware, service=state.name, extra_header=extra_header)

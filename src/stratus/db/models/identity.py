@@ -1,4 +1,5 @@
-"""Identity tables: domains, projects, users, groups, roles, assignments, catalog, credentials.
+"""Identity tables: domains, projects, users, groups, roles, assignments, catalog, credentials,
+application credentials and their access rules.
 
 Ids are Keystone-style 32-hex strings (``default`` for the Default domain). Names that Keystone
 treats case-insensitively keep a lower-cased twin column carrying the unique constraint, so the
@@ -11,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from stratus.db.models.base import Base, DateTime, Timestamps
 
@@ -189,8 +190,47 @@ class ApplicationCredential(Base, Timestamps):
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     unrestricted: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
     role_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list, nullable=False)
-    access_rules: Mapped[list[dict[str, Any]]] = mapped_column(
-        sa.JSON, default=list, nullable=False
+    access_rules: Mapped[list[AccessRule]] = relationship(
+        secondary="application_credential_access_rules", order_by="AccessRule.id", lazy="selectin"
+    )
+
+
+class AccessRule(Base):
+    """What an application credential may call: one service type, URL path and HTTP method.
+
+    Rules belong to a user and outlive the credentials that created them, so a later credential
+    can reuse one; a rule is deleted only on request and only once no credential uses it.
+    """
+
+    __tablename__ = "access_rules"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "external_id"),
+        sa.UniqueConstraint("user_id", "service", "path", "method"),
+    )
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    # NOTE: the id the API shows; unique per user only, as Keystone has it.
+    external_id: Mapped[str] = mapped_column(ID, nullable=False, index=True)
+    user_id: Mapped[str] = mapped_column(
+        ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    service: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    path: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    method: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+
+
+class ApplicationCredentialAccessRule(Base):
+    """Which access rules an application credential carries.
+
+    Deleting the credential drops its links; the access rule side has no cascade, so a rule in
+    use cannot be deleted (the database refuses, the service checks first).
+    """
+
+    __tablename__ = "application_credential_access_rules"
+    application_credential_id: Mapped[str] = mapped_column(
+        ID, sa.ForeignKey("application_credentials.id", ondelete="CASCADE"), primary_key=True
+    )
+    access_rule_id: Mapped[int] = mapped_column(
+        sa.Integer, sa.ForeignKey("access_rules.id"), primary_key=True, index=True
     )
 
 
