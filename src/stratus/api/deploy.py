@@ -13,15 +13,25 @@ import logging
 from starlette.applications import Starlette
 
 from stratus.api.common.policy import Enforcer
+from stratus.api.compute import app as compute_app
+from stratus.api.compute import policies as compute_policies
+from stratus.api.compute.state import ComputeState
 from stratus.api.identity import app as identity_app
 from stratus.api.identity import policies as identity_policies
 from stratus.api.identity.state import IdentityState
 from stratus.api.image import app as image_app
 from stratus.api.image.app import ImageState
+from stratus.api.network import app as network_app
+from stratus.api.network import policies as network_policies
+from stratus.api.network.state import NetworkState
 from stratus.common.config import Config
+from stratus.compute.rpcapi import ComputeAPI
+from stratus.conductor.rpcapi import ConductorAPI
 from stratus.db import migrate
 from stratus.db.session import Database
 from stratus.identity import fernet
+from stratus.messaging.bus import MessageBus
+from stratus.services import compute_bootstrap, network_bootstrap
 from stratus.services.identity import bootstrap
 from stratus.services.identity.catalog import ServiceSpec, ensure_service
 from stratus.services.identity.credentials_crypto import CredentialCipher
@@ -50,6 +60,12 @@ def service_specs(cfg: Config) -> list[ServiceSpec]:
             "identity", "keystone", "Stratus Identity", cfg.endpoint_url(cfg.identity.port, "/v3")
         ),
         ServiceSpec("image", "glance", "Stratus Image", cfg.endpoint_url(cfg.image.port)),
+        ServiceSpec(
+            "compute", "nova", "Stratus Compute", cfg.endpoint_url(cfg.compute.api_port, "/v2.1")
+        ),
+        ServiceSpec(
+            "network", "neutron", "Stratus Networking", cfg.endpoint_url(cfg.network.api_port)
+        ),
     ]
 
 
@@ -72,10 +88,12 @@ def prepare(cfg: Config, db: Database) -> None:
     with db.write() as session:
         for spec in service_specs(cfg):
             ensure_service(session, spec, cfg.default.region_name)
+    compute_bootstrap.run(db, cfg)
+    network_bootstrap.run(db, cfg)
 
 
-def build_apps(cfg: Config, db: Database) -> list[ApiApp]:
-    """Every API application of this process, sharing ``db`` and one token service."""
+def build_apps(cfg: Config, db: Database, bus: MessageBus) -> list[ApiApp]:
+    """Every API application of this process, sharing ``db``, ``bus`` and one token service."""
     tokens = TokenService(db, cfg)
     identity_uri = cfg.endpoint_url(cfg.identity.port)
     identity_state = IdentityState(
@@ -91,6 +109,27 @@ def build_apps(cfg: Config, db: Database) -> list[ApiApp]:
     )
     apps = [ApiApp("identity", cfg.identity.port, identity_app.build(identity_state))]
     apps.extend(_image_apps(cfg, db, tokens, identity_uri))
+    compute_state = ComputeState(
+        name="compute",
+        config=cfg,
+        db=db,
+        enforcer=Enforcer(compute_policies.RULES, cfg.oslo_policy.policy_file),
+        validator=tokens,
+        identity_uri=identity_uri,
+        conductor=ConductorAPI(bus),
+        compute=ComputeAPI(bus, timeout=cfg.default.rpc_response_timeout),
+    )
+    apps.append(ApiApp("compute", cfg.compute.api_port, compute_app.build(compute_state)))
+    network_state = NetworkState(
+        name="network",
+        config=cfg,
+        db=db,
+        enforcer=Enforcer(network_policies.RULES, cfg.oslo_policy.policy_file),
+        validator=tokens,
+        fault_style="neutron",
+        identity_uri=identity_uri,
+    )
+    apps.append(ApiApp("network", cfg.network.api_port, network_app.build(network_state)))
     return apps
 
 

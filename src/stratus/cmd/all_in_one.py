@@ -10,6 +10,7 @@ import time
 from stratus.api import deploy
 from stratus.cmd.serve import serve_all
 from stratus.common.config import Config
+from stratus.messaging.transport import get_bus
 from stratus.services.identity.bootstrap import openrc_path
 
 LOG = logging.getLogger(__name__)
@@ -22,6 +23,8 @@ def _banner(cfg: Config, started: float) -> None:
         f"Stratus is ready ({time.monotonic() - started:.1f} s).",
         f"  identity: {cfg.endpoint_url(cfg.identity.port, '/v3')}",
         f"  image:    {cfg.endpoint_url(cfg.image.port)}",
+        f"  compute:  {cfg.endpoint_url(cfg.compute.api_port, '/v2.1')}",
+        f"  network:  {cfg.endpoint_url(cfg.network.api_port)}",
         f"  source {admin_rc}      (admin)",
         f"  source {openrc_path(cfg.state_path, 'demo')}       (demo)",
         "Press Ctrl-C to stop.",
@@ -33,11 +36,13 @@ def _banner(cfg: Config, started: float) -> None:
 def run(cfg: Config) -> int:
     started = time.monotonic()
     db = deploy.open_database(cfg)
+    bus = get_bus(cfg.default.transport_url, default_timeout=cfg.default.rpc_response_timeout)
     try:
         deploy.prepare(cfg, db)
-        apps = deploy.build_apps(cfg, db)
+        apps = deploy.build_apps(cfg, db, bus)
         asyncio.run(serve_all(apps, cfg.api.bind_host, on_ready=lambda: _banner(cfg, started)))
     finally:
+        bus.close()
         db.dispose()
     LOG.info("stopped")
     return 0

@@ -7,13 +7,16 @@ import asyncio
 from stratus.api import deploy
 from stratus.cmd.serve import serve_all
 from stratus.common.config import Config
+from stratus.messaging.transport import get_bus
 
 
 def run(cfg: Config) -> int:
     db = deploy.open_database(cfg)
+    bus = get_bus(cfg.default.transport_url, default_timeout=cfg.default.rpc_response_timeout)
     try:
         deploy.prepare(cfg, db)
-        asyncio.run(serve_all(deploy.build_apps(cfg, db), cfg.api.bind_host))
+        asyncio.run(serve_all(deploy.build_apps(cfg, db, bus), cfg.api.bind_host))
     finally:
+        bus.close()
         db.dispose()
     return 0

@@ -13,6 +13,7 @@ from stratus.api.common import openapi
 from stratus.common.config import Config, render_ini
 from stratus.db import migrate
 from stratus.identity import fernet
+from stratus.messaging.inproc import InProcBus
 from stratus.services.identity import bootstrap
 
 
@@ -31,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     fk.add_parser("rotate", help="rotate the keys")
     msub.add_parser("bootstrap", help="create the default domain, roles, projects and users")
     api = msub.add_parser("openapi", help="print the OpenAPI document of a service")
-    api.add_argument("service", choices=["identity", "image"])
+    api.add_argument("service", choices=["identity", "image", "compute", "network"])
     api.add_argument("--format", choices=["yaml", "json"], default="yaml")
     msub.add_parser("config", help="print the effective configuration as INI")
 
@@ -39,7 +40,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def openapi_document(cfg: Config, service: str) -> dict[str, object]:
     db = deploy.open_database(cfg)
     try:
-        apps = {a.name: a for a in deploy.build_apps(cfg, db)}
+        with InProcBus("memory://openapi") as bus:
+            apps = {a.name: a for a in deploy.build_apps(cfg, db, bus)}
     finally:
         db.dispose()
     app = apps[service].app

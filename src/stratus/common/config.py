@@ -106,6 +106,85 @@ class ImageSection:
 
 
 @dataclasses.dataclass
+class ComputeSection:
+    """``[compute]``: the compute API and the compute agents."""
+
+    api_port: int = 8774
+    virt_driver: str = "fake"
+    instances_path: str = "$state_path/instances"
+    default_availability_zone: str = "nova"
+    internal_service_availability_zone: str = "internal"
+    allow_resize_to_same_host: bool = True
+    reserved_host_memory_mb: int = 512
+    reserved_host_disk_mb: int = 0
+    reserved_host_cpus: int = 0
+    max_concurrent_builds: int = 10
+    sync_power_state_interval: int = 600
+    resize_confirm_window: int = 0
+    max_microversion: str = "2.79"
+
+
+@dataclasses.dataclass
+class SchedulerSection:
+    """``[scheduler]``: which filters and weighers run, and how hard to try."""
+
+    enabled_filters: str = (
+        "ComputeFilter,AvailabilityZoneFilter,RamFilter,CoreFilter,DiskFilter,"
+        "ImagePropertiesFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter,"
+        "AggregateInstanceExtraSpecsFilter"
+    )
+    weighers: str = "RAMWeigher,CPUWeigher,DiskWeigher"
+    ram_weight_multiplier: float = 1.0
+    cpu_weight_multiplier: float = 1.0
+    disk_weight_multiplier: float = 1.0
+    max_attempts: int = 3
+    host_subset_size: int = 1
+
+
+@dataclasses.dataclass
+class FakeDriverSection:
+    """``[fake_driver]``: the resources the fake virt driver pretends each host has."""
+
+    vcpus: int = 16
+    memory_mb: int = 32768
+    local_gb: int = 1024
+    spawn_delay: float = 0.0
+
+
+@dataclasses.dataclass
+class NetworkSection:
+    """``[network]``: the Neutron-compatible network API and its dataplane backend."""
+
+    api_port: int = 9696
+    backend: str = "noop"
+    default_network_name: str = "private"
+    default_network_cidr: str = "10.0.0.0/24"
+    dns_nameservers: str = ""
+    base_mac: str = "fa:16:3e:00:00:00"
+
+
+@dataclasses.dataclass
+class QuotaSection:
+    """``[quota]``: default per-project limits (-1 = unlimited)."""
+
+    instances: int = 10
+    cores: int = 20
+    ram: int = 51200
+    key_pairs: int = 100
+    metadata_items: int = 128
+    server_groups: int = 10
+    server_group_members: int = 10
+    injected_files: int = 5
+    injected_file_content_bytes: int = 10240
+    injected_file_path_length: int = 255
+    network: int = 100
+    subnet: int = 100
+    port: int = 500
+    security_group: int = 10
+    security_group_rule: int = 100
+
+
+@dataclasses.dataclass
 class PolicySection:
     """``[oslo_policy]``: optional operator overrides of the default policy rules."""
 
@@ -123,6 +202,11 @@ class Config:
     token: TokenSection = dataclasses.field(default_factory=TokenSection)
     fernet_tokens: FernetSection = dataclasses.field(default_factory=FernetSection)
     image: ImageSection = dataclasses.field(default_factory=ImageSection)
+    compute: ComputeSection = dataclasses.field(default_factory=ComputeSection)
+    scheduler: SchedulerSection = dataclasses.field(default_factory=SchedulerSection)
+    fake_driver: FakeDriverSection = dataclasses.field(default_factory=FakeDriverSection)
+    network: NetworkSection = dataclasses.field(default_factory=NetworkSection)
+    quota: QuotaSection = dataclasses.field(default_factory=QuotaSection)
     oslo_policy: PolicySection = dataclasses.field(default_factory=PolicySection)
 
     @property

@@ -43,10 +43,10 @@ def test_regions(cloud: Cloud) -> None:
 def test_services(cloud: Cloud) -> None:
     admin = cloud.admin_headers()
     s = create(
-        cloud, "service", {"type": "compute", "name": "nova", "description": "OpenStack Compute"}
+        cloud, "service", {"type": "placement", "name": "placement", "description": "Placement"}
     )
-    assert s["enabled"] is True and s["name"] == "nova"
-    listed = cloud.identity.get("/v3/services?type=compute", headers=admin).json()["services"]
+    assert s["enabled"] is True and s["name"] == "placement"
+    listed = cloud.identity.get("/v3/services?type=placement", headers=admin).json()["services"]
     assert [x["id"] for x in listed] == [s["id"]]
     r = cloud.identity.patch(
         f"/v3/services/{s['id']}", json={"service": {"enabled": False}}, headers=admin

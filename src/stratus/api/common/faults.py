@@ -7,6 +7,11 @@ Compute, image, network and volume APIs answer with Nova's envelope::
 Identity answers with Keystone's envelope, which keystoneauth and Tempest expect::
 
     {"error": {"code": 404, "message": "Could not find project: abc.", "title": "Not Found"}}
+
+Networking answers with Neutron's envelope, which openstacksdk reads::
+
+    {"NeutronError": {"type": "NotFound", "message": "Network abc could not be found.",
+                      "detail": ""}}
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from starlette.responses import JSONResponse
 
 from stratus.common import exceptions as exc
 
-FaultStyle = Literal["nova", "keystone"]
+FaultStyle = Literal["nova", "keystone", "neutron"]
 
 # (status, nova envelope key, HTTP reason phrase)
 _TABLE: list[tuple[type[exc.StratusError], int, str, str]] = [
@@ -51,10 +56,20 @@ def status_of(error: exc.StratusError) -> int:
     return 500
 
 
-def body(status: int, message: str, style: FaultStyle = "nova") -> dict[str, object]:
+def body(
+    status: int, message: str, style: FaultStyle = "nova", kind: str | None = None
+) -> dict[str, object]:
     key, title = _BY_STATUS.get(status, ("computeFault", "Error"))
     if style == "keystone":
         return {"error": {"code": status, "message": message, "title": title}}
+    if style == "neutron":
+        return {
+            "NeutronError": {
+                "type": kind or title.replace(" ", ""),
+                "message": message,
+                "detail": "",
+            }
+        }
     return {key: {"code": status, "message": message}}
 
 
@@ -63,12 +78,13 @@ def response(
     message: str,
     style: FaultStyle = "nova",
     headers: dict[str, str] | None = None,
+    kind: str | None = None,
 ) -> JSONResponse:
     """A JSON fault response."""
-    return JSONResponse(body(status, message, style), status_code=status, headers=headers)
+    return JSONResponse(body(status, message, style, kind), status_code=status, headers=headers)
 
 
 def from_exception(
     error: exc.StratusError, style: FaultStyle = "nova", headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    return response(status_of(error), error.message, style, headers)
+    return response(status_of(error), error.message, style, headers, type(error).__name__)

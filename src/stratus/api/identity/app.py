@@ -23,6 +23,7 @@ ROUTER_MODULES = (
     "catalog",
     "credentials",
     "app_credentials",
+    "access_rules",
 )
 
 

@@ -29,7 +29,7 @@ def _view(req: ApiRequest, row: ApplicationCredential, roles: list[Role]) -> dic
         "expires_at": row.expires_at.isoformat() if row.expires_at else None,
         "unrestricted": row.unrestricted,
         "roles": [{"id": r.id, "name": r.name, "domain_id": r.domain_id or None} for r in roles],
-        "access_rules": list(row.access_rules),
+        "access_rules": [views.access_rule(r) for r in row.access_rules],
         "links": {
             "self": views.link(req, f"/v3/users/{row.user_id}/application_credentials/{row.id}")
         },

@@ -118,4 +118,8 @@ RULES: dict[str, str] = {
     "identity:list_application_credentials": "rule:admin_or_owner",
     "identity:create_application_credential": "rule:owner",
     "identity:delete_application_credential": "rule:admin_or_owner",
+    # access rules (of application credentials)
+    "identity:get_access_rule": "rule:admin_or_owner",
+    "identity:list_access_rules": "rule:admin_or_owner",
+    "identity:delete_access_rule": "rule:admin_or_owner",
 }

@@ -186,6 +186,18 @@ CREATE_EC2 = obj({"tenant_id": _ID}, required=("tenant_id",), additional=True)
 _ROLE_REF = obj(
     {"id": _ID, "name": NAME_255, "domain": {"type": ["object", "null"]}}, additional=False
 )
+_ID_STRING = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[a-zA-Z0-9-]+$"}
+# NOTE: Keystone's limits; a rule is named by id, or by service, path and method (checked by
+# the service, which can say which).
+_ACCESS_RULE = obj(
+    {
+        "id": _ID_STRING,
+        "service": _ID_STRING,
+        "path": {"type": "string", "minLength": 1, "maxLength": 225, "pattern": "^/"},
+        "method": {"type": "string", "enum": ["POST", "GET", "HEAD", "PATCH", "PUT", "DELETE"]},
+    },
+    additional=False,
+)
 CREATE_APP_CRED = _create(
     "application_credential",
     {
@@ -195,7 +207,7 @@ CREATE_APP_CRED = _create(
         "expires_at": {"type": ["string", "null"], "maxLength": 64},
         "roles": {"type": "array", "items": _ROLE_REF, "maxItems": 100},
         "unrestricted": {"type": ["boolean", "null"]},
-        "access_rules": {"type": "array", "items": {"type": "object"}},
+        "access_rules": {"type": "array", "items": _ACCESS_RULE, "maxItems": 100},
     },
     ("name",),
     extra=False,

@@ -7,6 +7,7 @@ from typing import Any
 from stratus.api.common.routing import ApiRequest
 from stratus.common import clock
 from stratus.db.models.identity import (
+    AccessRule,
     Credential,
     Domain,
     Endpoint,
@@ -27,6 +28,11 @@ def collection(req: ApiRequest, key: str, items: list[dict[str, Any]]) -> dict[s
     """``{"<key>": [...], "links": {...}}`` as Keystone lists are shaped."""
     url = str(req.raw.url)
     return {key: items, "links": {"self": url, "previous": None, "next": None}}
+
+
+def access_rule(row: AccessRule) -> dict[str, Any]:
+    """An access rule as application credentials list it (the rule's own view adds links)."""
+    return {"id": row.external_id, "service": row.service, "path": row.path, "method": row.method}
 
 
 def domain(req: ApiRequest, row: Domain) -> dict[str, Any]:

@@ -12,6 +12,12 @@ if engine is None:  # pragma: no cover - alembic CLI without stratus
     raise SystemExit("run migrations with `stratus manage db sync`")
 
 with engine.connect() as connection:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # NOTE: SQLite batch migrations rebuild tables (copy, drop, rename); with foreign keys on,
+        # dropping the old table would cascade-delete child rows. The PRAGMA only takes effect
+        # outside a transaction, so it goes straight to the driver connection.
+        connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
@@ -21,3 +27,5 @@ with engine.connect() as connection:
     with context.begin_transaction():
         context.run_migrations()
     connection.commit()
+    if sqlite:
+        connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")

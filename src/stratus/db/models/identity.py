@@ -226,11 +226,19 @@ class ApplicationCredentialAccessRule(Base):
     """
 
     __tablename__ = "application_credential_access_rules"
+    # NOTE: explicit names: the conventional ones pass MySQL's 64-character limit.
     application_credential_id: Mapped[str] = mapped_column(
-        ID, sa.ForeignKey("application_credentials.id", ondelete="CASCADE"), primary_key=True
+        ID,
+        sa.ForeignKey(
+            "application_credentials.id", ondelete="CASCADE", name="fk_app_cred_access_rules_cred"
+        ),
+        primary_key=True,
     )
     access_rule_id: Mapped[int] = mapped_column(
-        sa.Integer, sa.ForeignKey("access_rules.id"), primary_key=True, index=True
+        sa.Integer,
+        sa.ForeignKey("access_rules.id", name="fk_app_cred_access_rules_rule"),
+        primary_key=True,
+        index=True,
     )
 
 

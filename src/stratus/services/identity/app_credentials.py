@@ -19,6 +19,7 @@ from stratus.db.models.identity import ApplicationCredential, Role
 from stratus.db.repositories.identity import credentials, roles, users
 from stratus.db.repositories.identity.common import flush
 from stratus.identity import passwords
+from stratus.services.identity import access_rules
 from stratus.services.identity.roles import effective_roles
 from stratus.services.identity.tokens import TokenService
 
@@ -100,6 +101,7 @@ def create(
         )
     held = _caller_roles(session, caller)
     chosen = _requested_roles(session, body["roles"], held, caller) if body.get("roles") else held
+    rules = access_rules.resolve(session, user_id, body.get("access_rules") or [])
     secret = body.get("secret") or secrets.token_urlsafe(64).rstrip("=")
     row = ApplicationCredential(
         id=ids.hex_id(),
@@ -112,7 +114,7 @@ def create(
         expires_at=_parse_expiry(body.get("expires_at")),
         unrestricted=bool(body.get("unrestricted", False)),
         role_ids=[r.id for r in chosen],
-        access_rules=[{**rule, "id": ids.hex_id()} for rule in body.get("access_rules") or []],
+        access_rules=rules,
     )
     flush(session, row)
     return row, secret, sorted(chosen, key=lambda r: r.name)

@@ -217,6 +217,10 @@ class TokenService:
             "name": cred.name,
             "restricted": not cred.unrestricted,
             "role_ids": cred.role_ids,
+            "access_rules": [
+                {"id": r.external_id, "service": r.service, "path": r.path, "method": r.method}
+                for r in cred.access_rules
+            ],
         }
 
     def _cached(self, token: str) -> TokenInfo | None:
@@ -295,6 +299,9 @@ class TokenService:
             body["application_credential"] = {
                 k: info.app_cred[k] for k in ("id", "name", "restricted")
             }
+            # NOTE: as Keystone: listed only when the credential has rules; services enforce them.
+            if info.app_cred["access_rules"]:
+                body["application_credential"]["access_rules"] = info.app_cred["access_rules"]
         return {"token": body}
 
 

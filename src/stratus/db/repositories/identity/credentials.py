@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from stratus.common import exceptions
-from stratus.db.models.identity import ApplicationCredential, Credential
+from stratus.db.models.identity import AccessRule, ApplicationCredential, Credential
 from stratus.db.repositories.identity.common import get_or_404
 
 
@@ -39,6 +39,8 @@ def delete_for_user(session: Session, user_id: str) -> None:
     session.execute(
         sa.delete(ApplicationCredential).where(ApplicationCredential.user_id == user_id)
     )
+    # NOTE: after the credentials: a rule still linked to one cannot be deleted.
+    session.execute(sa.delete(AccessRule).where(AccessRule.user_id == user_id))
 
 
 def delete_for_projects(session: Session, project_ids: set[str]) -> None:

@@ -1,0 +1,30 @@
+"""The compute application: every router of the compute API, behind microversion negotiation."""
+
+from __future__ import annotations
+
+import importlib
+
+from starlette.applications import Starlette
+
+from stratus.api.common.app import build_app
+from stratus.api.common.routing import Router
+from stratus.api.compute.microversion import MicroversionMiddleware
+from stratus.api.compute.state import ComputeState
+
+# NOTE: modules are listed by name so adding a resource is one line here.
+ROUTER_MODULES: tuple[str, ...] = ("versions",)
+
+
+def routers() -> list[Router]:
+    found = []
+    for name in ROUTER_MODULES:
+        router = importlib.import_module(f"stratus.api.compute.{name}").router
+        assert isinstance(router, Router)
+        found.append(router)
+    return found
+
+
+def build(state: ComputeState) -> Starlette:
+    app = build_app(state, routers(), extra_header="x-compute-request-id")
+    app.add_middleware(MicroversionMiddleware, maximum=state.config.compute.max_microversion)
+    return app

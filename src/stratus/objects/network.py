@@ -1,0 +1,37 @@
+"""Network information handed to compute hosts: one ``VIF`` per port of an instance."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from stratus.objects.base import VersionedObject
+
+
+class FixedIP(VersionedObject):
+    # Version 1.0: initial version
+    VERSION: ClassVar[str] = "1.0"
+
+    address: str
+    subnet_id: str
+    cidr: str
+    gateway: str | None = None
+    version: int = 4
+    dns_nameservers: list[str] = []
+
+
+class VIF(VersionedObject):
+    """A virtual interface: the port, its MAC and addresses, and where to plug it."""
+
+    # Version 1.0: initial version
+    VERSION: ClassVar[str] = "1.0"
+
+    port_id: str
+    network_id: str
+    network_name: str = ""
+    mac_address: str
+    fixed_ips: list[FixedIP] = []
+    mtu: int = 1500
+    vif_type: str = "bridge"
+    devname: str = ""
+    security_group_ids: list[str] = []
+    port_security_enabled: bool = True

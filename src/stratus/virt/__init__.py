@@ -1,0 +1,1 @@
+"""Virt drivers: the hypervisor plug-in interface and its implementations."""
