@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-23 04:31:21.099000
+Create Date: 2026-11-23 04:32:19.121945
 """
 
 from __future__ import annotations
