@@ -1,4 +1,8 @@
-"""``stratus up``: the whole cloud in one process group, on SQLite and the in-process bus."""
+"""``stratus up``: the whole cloud in one process, on SQLite and the in-process bus.
+
+The APIs, the conductor, the scheduler and one compute agent (host = this machine's host name,
+virt driver from ``--virt`` / ``[compute] virt_driver``) share one bus and one database.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,9 @@ import sys
 import time
 
 from stratus.api import deploy
+from stratus.cmd import compute, conductor, scheduler
 from stratus.cmd.serve import serve_all
+from stratus.cmd.service import RunningService
 from stratus.common.config import Config
 from stratus.messaging.transport import get_bus
 from stratus.services.identity.bootstrap import openrc_path
@@ -37,11 +43,17 @@ def run(cfg: Config) -> int:
     started = time.monotonic()
     db = deploy.open_database(cfg)
     bus = get_bus(cfg.default.transport_url, default_timeout=cfg.default.rpc_response_timeout)
+    services: list[RunningService] = []
     try:
         deploy.prepare(cfg, db)
         apps = deploy.build_apps(cfg, db, bus)
+        services.append(conductor.start(cfg, db, bus))
+        services.append(scheduler.start(cfg, db, bus))
+        services.append(compute.start(cfg, bus, cfg.default.host, cfg.compute.virt_driver))
         asyncio.run(serve_all(apps, cfg.api.bind_host, on_ready=lambda: _banner(cfg, started)))
     finally:
+        for service in reversed(services):
+            service.stop()
         bus.close()
         db.dispose()
     LOG.info("stopped")

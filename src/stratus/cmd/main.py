@@ -25,8 +25,23 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--data-dir", dest="data_dir_sub", default=None, help="state directory (default ./var)"
     )
+    up.add_argument(
+        "--virt", default=None, help="virt driver: fake (default: [compute] virt_driver)"
+    )
     api = sub.add_parser("api", help="run the REST APIs")
     api.add_argument("--data-dir", dest="data_dir_sub", default=None)
+    compute = sub.add_parser("compute", help="run a compute agent (never opens the database)")
+    compute.add_argument("--data-dir", dest="data_dir_sub", default=None)
+    compute.add_argument("--host", default=None, help="host name (default: [DEFAULT] host)")
+    compute.add_argument(
+        "--virt", default=None, help="virt driver: fake | qemu (default: [compute] virt_driver)"
+    )
+    for name, text in (
+        ("conductor", "run the conductor (workflows; the compute agents' database access)"),
+        ("scheduler", "run the scheduler (placement and resource claims)"),
+    ):
+        service = sub.add_parser(name, help=text)
+        service.add_argument("--data-dir", dest="data_dir_sub", default=None)
     from stratus.cmd import manage
 
     manage.add_parser(sub)
@@ -47,11 +62,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         from stratus.cmd import all_in_one
 
+        if args.virt:
+            cfg.compute.virt_driver = args.virt
         return all_in_one.run(cfg)
     if args.command == "api":
         from stratus.cmd import api
 
         return api.run(cfg)
+    if args.command == "compute":
+        from stratus.cmd import compute
+
+        return compute.run(cfg, args.host, args.virt)
+    if args.command == "conductor":
+        from stratus.cmd import conductor
+
+        return conductor.run(cfg)
+    if args.command == "scheduler":
+        from stratus.cmd import scheduler
+
+        return scheduler.run(cfg)
     from stratus.cmd import manage
 
     return manage.run(args, cfg)

@@ -75,6 +75,9 @@ class IdentitySection:
     password_hash_rounds: int = 12
     max_password_length: int = 4096
     default_domain_id: str = "default"
+    # Where compute hosts find the identity service (catalog lookups with a user's token);
+    # empty: http://<my_ip>:<port>/v3 (see ``Config.auth_url``).
+    auth_url: str = ""
 
 
 @dataclasses.dataclass
@@ -111,6 +114,8 @@ class ComputeSection:
 
     api_port: int = 8774
     virt_driver: str = "fake"
+    # qemu driver acceleration: kvm | qemu (TCG emulation) | auto (probe KVM by booting a guest)
+    virt_type: str = "auto"
     instances_path: str = "$state_path/instances"
     default_availability_zone: str = "nova"
     internal_service_availability_zone: str = "internal"
@@ -133,10 +138,17 @@ class SchedulerSection:
         "ImagePropertiesFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter,"
         "AggregateInstanceExtraSpecsFilter"
     )
-    weighers: str = "RAMWeigher,CPUWeigher,DiskWeigher"
+    weighers: str = (
+        "RAMWeigher,CPUWeigher,DiskWeigher,"
+        "ServerGroupSoftAffinityWeigher,ServerGroupSoftAntiAffinityWeigher"
+    )
     ram_weight_multiplier: float = 1.0
     cpu_weight_multiplier: float = 1.0
     disk_weight_multiplier: float = 1.0
+    # NOTE: larger than the resource weighers' so a soft policy wins over spreading by
+    # free RAM/CPU/disk whenever the filters leave a choice (Nova's default 1.0 can lose).
+    soft_affinity_weight_multiplier: float = 10.0
+    soft_anti_affinity_weight_multiplier: float = 10.0
     max_attempts: int = 3
     host_subset_size: int = 1
 
@@ -217,6 +229,16 @@ class Config:
     def public_host(self) -> str:
         """Host name or address put into catalog endpoint URLs."""
         return self.api.public_host or self.default.my_ip
+
+    @property
+    def auth_url(self) -> str:
+        """The identity endpoint other hosts use: ``[identity] auth_url`` or this machine's."""
+        if self.identity.auth_url:
+            return self.identity.auth_url.rstrip("/")
+        host = self.default.my_ip
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"http://{host}:{self.identity.port}/v3"
 
     def endpoint_url(self, port: int, path: str = "") -> str:
         host = self.public_host

@@ -3,7 +3,8 @@
 Version history:
 
 * 1.0 — initial version: build, terminate, power actions, rebuild, snapshot, console output,
-  and the resize / cold-migration steps (prep, resize, finish, confirm, revert, finish revert).
+  and the resize / cold-migration steps (prep, resize, finish, confirm, revert, finish revert);
+  ``get_host_uptime`` (call) for the hypervisor uptime API.
 """
 
 from __future__ import annotations
@@ -116,3 +117,9 @@ class ComputeAPI(RpcClient):
     ) -> None:
         """On the source: start again with the old flavor and disks."""
         self._on(source).cast("finish_revert_resize", instance=instance, migration=migration)
+
+    # -- host information ----------------------------------------------------------------------
+    def get_host_uptime(self, host: str, timeout: float = 10.0) -> str:
+        """The host's ``uptime`` line (``os-hypervisors/{id}/uptime``); a short timeout, since
+        the API waits for it."""
+        return str(self.prepare(server=host, timeout=timeout).call("get_host_uptime"))

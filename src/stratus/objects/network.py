@@ -35,3 +35,20 @@ class VIF(VersionedObject):
     devname: str = ""
     security_group_ids: list[str] = []
     port_security_enabled: bool = True
+
+
+class SecurityRule(VersionedObject):
+    """One security-group rule as a dataplane backend enforces it on a port."""
+
+    # Version 1.0: initial version
+    VERSION: ClassVar[str] = "1.0"
+
+    id: str
+    security_group_id: str
+    direction: str
+    ethertype: str = "IPv4"
+    protocol: str | None = None
+    port_range_min: int | None = None
+    port_range_max: int | None = None
+    remote_ip_prefix: str | None = None
+    remote_group_id: str | None = None

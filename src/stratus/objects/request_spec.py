@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from stratus.objects.base import VersionedObject
+from stratus.objects.base import VersionedObject, parse_version
 from stratus.objects.flavor import Flavor
 from stratus.objects.image import ImageMeta
 
@@ -13,7 +13,8 @@ class RequestSpec(VersionedObject):
     """One boot (of ``num_instances`` servers), resize or migration request."""
 
     # Version 1.0: initial version
-    VERSION: ClassVar[str] = "1.0"
+    # Version 1.1: added requested_destination (a host the filters must still accept)
+    VERSION: ClassVar[str] = "1.1"
 
     project_id: str
     user_id: str
@@ -31,6 +32,11 @@ class RequestSpec(VersionedObject):
     server_group_rules: dict[str, int] = {}
     attempt: int = 1
     is_rebuild: bool = False
+    requested_destination: str | None = None
+
+    def obj_make_compatible(self, data: dict[str, Any], target_version: str) -> None:
+        if parse_version(target_version) < (1, 1):
+            data.pop("requested_destination", None)
 
 
 class Selection(VersionedObject):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from stratus.messaging.bus import MessageBus, Target
 from stratus.messaging.rpc import RpcClient
-from stratus.objects.request_spec import RequestSpec, Selection
+from stratus.objects.request_spec import NoValidHostReport, RequestSpec, Selection
+from stratus.scheduler.exceptions import NoValidHost
 
 TOPIC = "scheduler"
 VERSION_CAP = "1.0"
@@ -24,10 +25,16 @@ class SchedulerAPI(RpcClient):
     ) -> list[Selection]:
         """A host per instance, with resources already claimed for it.
 
-        Raises ``stratus.scheduler.exceptions.NoValidHost`` (a ``StratusError``) whose message
-        says which filter rejected how many hosts.
+        Raises ``stratus.scheduler.exceptions.NoValidHost`` (a ``StratusError``) whose
+        ``message`` says which filter rejected how many hosts and whose ``admin_message`` adds
+        the host names.
         """
         result = self.call(
             "select_destinations", request_spec=request_spec, instance_uuids=instance_uuids
         )
+        # NOTE: the server answers [NoValidHostReport] rather than raising, so the admin text
+        # (host names) survives the bus, which carries only an error's message.
+        for item in result:
+            if isinstance(item, NoValidHostReport):
+                raise NoValidHost.from_report(item)
         return [s for s in result if isinstance(s, Selection)]

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from stratus.common.config import Config
 from stratus.db.session import Database
+from stratus.services import compute_flavors
+
+LOG = logging.getLogger(__name__)
 
 
 def run(db: Database, cfg: Config) -> None:
-    """Idempotent."""
+    """Create the default flavors if there are none yet. Idempotent."""
+    with db.write() as session:
+        created = compute_flavors.bootstrap(session)
+    if created:
+        LOG.info("created %d default flavors", created)

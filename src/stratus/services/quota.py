@@ -8,6 +8,8 @@ after the other and can never together exceed a limit.
 
 Limits: ``[quota]`` defaults, overridden by rows with ``project_id = "__default__"`` (the
 ``os-quota-class-sets`` default class), overridden by the project's own rows. -1 is unlimited.
+A user may further be limited within a project (``project_user_quotas``): those limits are
+checked against what that user alone uses (``Resource.count_user``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,14 @@ from sqlalchemy.orm import Session
 
 from stratus.common import exceptions
 from stratus.common.config import Config
-from stratus.db.models.compute import Instance, KeyPair, ProjectLock, Quota, ServerGroup
+from stratus.db.models.compute import (
+    Instance,
+    KeyPair,
+    ProjectLock,
+    ProjectUserQuota,
+    Quota,
+    ServerGroup,
+)
 
 DEFAULT_CLASS = "__default__"
 UNLIMITED = -1
@@ -33,14 +42,18 @@ class Resource:
     name: str
     count: Counter
     per_user: bool = False
+    count_user: Counter | None = None  # what one user uses within the project
 
 
 _RESOURCES: dict[str, Resource] = {}
 
 
-def register(name: str, count: Counter, per_user: bool = False) -> None:
-    """Make ``name`` a quota resource whose usage ``count(session, project_id, user_id)`` gives."""
-    _RESOURCES[name] = Resource(name, count, per_user)
+def register(
+    name: str, count: Counter, per_user: bool = False, count_user: Counter | None = None
+) -> None:
+    """Make ``name`` a quota resource whose usage ``count(session, project_id, user_id)`` gives;
+    ``count_user`` (if any) counts one user's usage for per-user limits."""
+    _RESOURCES[name] = Resource(name, count, per_user, count_user)
 
 
 def resources() -> Mapping[str, Resource]:
@@ -55,32 +68,47 @@ def _sum(
     session: Session,
     column: sa.ColumnElement[int] | sa.orm.InstrumentedAttribute[int],
     project_id: str,
+    user_id: str | None = None,
 ) -> int:
+    where = _live_instances(project_id)
+    if user_id is not None:
+        where = sa.and_(where, Instance.user_id == user_id)
     return int(
-        session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(column), 0)).where(_live_instances(project_id))
-        )
-        or 0
+        session.scalar(sa.select(sa.func.coalesce(sa.func.sum(column), 0)).where(where)) or 0
     )
 
 
+def _count_instances(session: Session, project_id: str, user_id: str | None = None) -> int:
+    where = _live_instances(project_id)
+    if user_id is not None:
+        where = sa.and_(where, Instance.user_id == user_id)
+    return int(session.scalar(sa.select(sa.func.count()).where(where)) or 0)
+
+
+def _count_groups(session: Session, project_id: str, user_id: str | None = None) -> int:
+    where = ServerGroup.project_id == project_id
+    if user_id is not None:
+        where = sa.and_(where, ServerGroup.user_id == user_id)
+    return int(session.scalar(sa.select(sa.func.count()).where(where)) or 0)
+
+
+def _count_keypairs(session: Session, _project_id: str, user_id: str | None) -> int:
+    return int(session.scalar(sa.select(sa.func.count()).where(KeyPair.user_id == user_id)) or 0)
+
+
+register("instances", lambda s, p, _u: _count_instances(s, p), count_user=_count_instances)
 register(
-    "instances",
-    lambda s, p, _u: int(s.scalar(sa.select(sa.func.count()).where(_live_instances(p))) or 0),
-)
-register("cores", lambda s, p, _u: _sum(s, Instance.vcpus, p))
-register("ram", lambda s, p, _u: _sum(s, Instance.memory_mb, p))
-register(
-    "key_pairs",
-    lambda s, _p, u: int(s.scalar(sa.select(sa.func.count()).where(KeyPair.user_id == u)) or 0),
-    per_user=True,
+    "cores",
+    lambda s, p, _u: _sum(s, Instance.vcpus, p),
+    count_user=lambda s, p, u: _sum(s, Instance.vcpus, p, u),
 )
 register(
-    "server_groups",
-    lambda s, p, _u: int(
-        s.scalar(sa.select(sa.func.count()).where(ServerGroup.project_id == p)) or 0
-    ),
+    "ram",
+    lambda s, p, _u: _sum(s, Instance.memory_mb, p),
+    count_user=lambda s, p, u: _sum(s, Instance.memory_mb, p, u),
 )
+register("key_pairs", _count_keypairs, per_user=True, count_user=_count_keypairs)
+register("server_groups", lambda s, p, _u: _count_groups(s, p), count_user=_count_groups)
 
 
 def defaults(session: Session, cfg: Config) -> dict[str, int]:
@@ -122,6 +150,68 @@ def delete_limits(session: Session, project_id: str) -> None:
     session.execute(sa.delete(Quota).where(Quota.project_id == project_id))
 
 
+# -- per-user limits within a project ---------------------------------------------------------
+def _user_rows(project_id: str, user_id: str) -> sa.ColumnElement[bool]:
+    return sa.and_(ProjectUserQuota.project_id == project_id, ProjectUserQuota.user_id == user_id)
+
+
+def user_limits(session: Session, project_id: str, user_id: str) -> dict[str, int]:
+    """The limits set for ``user_id`` in ``project_id`` (only the resources that have one)."""
+    return {
+        r.resource: r.hard_limit
+        for r in session.scalars(sa.select(ProjectUserQuota).where(_user_rows(project_id, user_id)))
+    }
+
+
+def set_user_limit(
+    session: Session, project_id: str, user_id: str, resource: str, hard_limit: int
+) -> None:
+    query = sa.select(ProjectUserQuota).where(
+        _user_rows(project_id, user_id), ProjectUserQuota.resource == resource
+    )
+    row = session.scalar(query)
+    if row is None:
+        session.add(
+            ProjectUserQuota(
+                project_id=project_id, user_id=user_id, resource=resource, hard_limit=hard_limit
+            )
+        )
+    else:
+        row.hard_limit = hard_limit
+    session.flush()
+
+
+def delete_user_limits(session: Session, project_id: str, user_id: str) -> None:
+    session.execute(sa.delete(ProjectUserQuota).where(_user_rows(project_id, user_id)))
+
+
+def user_usage(
+    session: Session, project_id: str, user_id: str, names: list[str] | None = None
+) -> dict[str, int]:
+    """What ``user_id`` alone uses in the project (resources with a ``count_user``)."""
+    chosen = [_RESOURCES[n] for n in (names or list(_RESOURCES)) if n in _RESOURCES]
+    return {r.name: r.count_user(session, project_id, user_id) for r in chosen if r.count_user}
+
+
+def _check_user(session: Session, project_id: str, user_id: str, wanted: Mapping[str, int]) -> None:
+    caps = {
+        r: c
+        for r, c in user_limits(session, project_id, user_id).items()
+        if r in wanted and c != UNLIMITED
+    }
+    if not caps:
+        return
+    used = user_usage(session, project_id, user_id, list(caps))
+    over = [r for r, c in caps.items() if used.get(r, 0) + wanted[r] > c]
+    if over:
+        detail = ", ".join(
+            f"{r} (requested {wanted[r]}, used {used.get(r, 0)} of {caps[r]})" for r in over
+        )
+        raise exceptions.QuotaExceeded(
+            f"Quota exceeded for {', '.join(over)} of user {user_id}: {detail}."
+        )
+
+
 def lock_project(session: Session, project_id: str) -> None:
     """Serialise quota-consuming transactions of one project (see the module docstring)."""
     if session.get(ProjectLock, project_id) is None:
@@ -157,3 +247,5 @@ def enforce(
             f"{r} (requested {wanted[r]}, used {used.get(r, 0)} of {caps[r]})" for r in over
         )
         raise exceptions.QuotaExceeded(f"Quota exceeded for {', '.join(over)}: {detail}.")
+    if user_id is not None:
+        _check_user(session, project_id, user_id, wanted)

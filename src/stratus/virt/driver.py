@@ -19,6 +19,7 @@ from stratus.objects.flavor import Flavor
 from stratus.objects.image import ImageMeta
 from stratus.objects.instance import Instance
 from stratus.objects.network import VIF
+from stratus.virt import hardware
 
 
 class NotSupported(StratusError):
@@ -122,6 +123,10 @@ class VirtDriver(abc.ABC):
     @abc.abstractmethod
     def reboot(self, instance: Instance, network_info: list[VIF], reboot_type: str) -> None:
         """``SOFT`` asks the guest; ``HARD`` resets it."""
+
+    def get_host_uptime(self) -> str:
+        """The host's ``uptime`` line (``os-hypervisors/{id}/uptime``)."""
+        return hardware.host_uptime()
 
     def pause(self, instance: Instance) -> None:
         raise NotSupported()

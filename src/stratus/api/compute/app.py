@@ -8,11 +8,37 @@ from starlette.applications import Starlette
 
 from stratus.api.common.app import build_app
 from stratus.api.common.routing import Router
+from stratus.api.compute.legacy_v2 import LegacyV2Middleware
 from stratus.api.compute.microversion import MicroversionMiddleware
 from stratus.api.compute.state import ComputeState
 
 # NOTE: modules are listed by name so adding a resource is one line here.
-ROUTER_MODULES: tuple[str, ...] = ("versions",)
+ROUTER_MODULES: tuple[str, ...] = (
+    "versions",
+    # servers (detail before {server_id}: routes match in order)
+    "servers",
+    "server_actions",
+    "server_metadata",
+    "server_tags",
+    "server_ips",
+    "instance_actions",
+    "remote_consoles",
+    "server_password",
+    # flavors, keypairs, limits, quotas, zones, aggregates, server groups, services,
+    # hypervisors, migrations
+    "flavors",
+    "flavor_extras",
+    "keypairs",
+    "limits",
+    "quota_sets",
+    "availability_zones",
+    "aggregates",
+    "server_groups",
+    "services",
+    "hypervisors",
+    "migrations",
+    "security_groups",
+)
 
 
 def routers() -> list[Router]:
@@ -27,4 +53,5 @@ def routers() -> list[Router]:
 def build(state: ComputeState) -> Starlette:
     app = build_app(state, routers(), extra_header="x-compute-request-id")
     app.add_middleware(MicroversionMiddleware, maximum=state.config.compute.max_microversion)
+    app.add_middleware(LegacyV2Middleware)  # NOTE: outermost: /v2/... is v2.1 at 2.1
     return app

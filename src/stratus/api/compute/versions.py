@@ -1,4 +1,8 @@
-"""Version discovery: ``GET /`` and ``GET /v2.1`` (no authentication)."""
+"""Version discovery: ``GET /``, ``GET /v2.1`` and ``GET /v2`` (no authentication).
+
+``v2.0`` is listed first, as Nova does: it is the v2.1 API at its base microversion, served
+under ``/v2`` by ``legacy_v2.LegacyV2Middleware``.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,18 @@ from stratus.api.compute.microversion import MIN_VERSION
 router = Router("compute")
 
 UPDATED = "2013-07-23T11:33:21Z"
+UPDATED_V20 = "2011-01-21T11:33:21Z"
+
+
+def _v20(req: ApiRequest) -> dict[str, Any]:
+    return {
+        "id": "v2.0",
+        "status": "SUPPORTED",
+        "version": "",
+        "min_version": "",
+        "updated": UPDATED_V20,
+        "links": [{"rel": "self", "href": f"{req.base_url}/v2/"}],
+    }
 
 
 def _v21(req: ApiRequest) -> dict[str, Any]:
@@ -26,7 +42,7 @@ def _v21(req: ApiRequest) -> dict[str, Any]:
 @router.route("GET", "/", auth=False)
 def list_versions(req: ApiRequest) -> dict[str, Any]:
     """List compute API versions."""
-    return {"versions": [_v21(req)]}
+    return {"versions": [_v20(req), _v21(req)]}
 
 
 @router.route("GET", "/v2.1", auth=False)
@@ -38,5 +54,18 @@ def show_version(req: ApiRequest) -> Reply:
     )
     entry["media-types"] = [
         {"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2.1"}
+    ]
+    return Reply({"version": entry})
+
+
+@router.route("GET", "/v2", auth=False)
+def show_version_v20(req: ApiRequest) -> Reply:
+    """Show compute API v2.0 (v2.1 without microversions)."""
+    entry = _v20(req)
+    entry["links"].append(
+        {"rel": "describedby", "type": "text/html", "href": "https://docs.openstack.org/"}
+    )
+    entry["media-types"] = [
+        {"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2"}
     ]
     return Reply({"version": entry})

@@ -11,7 +11,16 @@ from stratus.api.common.routing import Router
 from stratus.api.network.state import NetworkState
 
 # NOTE: modules are listed by name so adding a resource is one line here.
-ROUTER_MODULES: tuple[str, ...] = ("versions",)
+ROUTER_MODULES: tuple[str, ...] = (
+    "versions",
+    "extensions",
+    "networks",
+    "subnets",
+    "ports",
+    "security_groups",
+    "quotas",
+    "tags",
+)
 
 
 def routers() -> list[Router]:

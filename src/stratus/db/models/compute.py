@@ -264,6 +264,18 @@ class InstanceActionEvent(Base):
     details: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
 
 
+class RequestSpecRecord(Base):
+    """The scheduling request an instance was built with (a ``RequestSpec`` as JSON), kept so
+    the conductor can reschedule after a failed build and for later moves (Nova request_specs)."""
+
+    __tablename__ = "request_specs"
+    instance_uuid: Mapped[str] = mapped_column(
+        UUID, sa.ForeignKey("instances.uuid", ondelete="CASCADE"), primary_key=True
+    )
+    spec: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+
+
 class Migration(Base, Timestamps):
     """A resize or cold migration in progress or done (os-migrations)."""
 
@@ -335,6 +347,19 @@ class Quota(Base):
     __table_args__ = (sa.UniqueConstraint("project_id", "resource"),)
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     project_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    resource: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    hard_limit: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+
+
+class ProjectUserQuota(Base):
+    """A limit for one user within a project (``os-quota-sets/{project}?user_id=``); it can
+    only narrow what the project's limit allows."""
+
+    __tablename__ = "project_user_quotas"
+    __table_args__ = (sa.UniqueConstraint("project_id", "user_id", "resource"),)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    user_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     resource: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     hard_limit: Mapped[int] = mapped_column(sa.Integer, nullable=False)
 

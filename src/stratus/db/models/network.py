@@ -98,6 +98,9 @@ class Port(Base, Timestamps):
     dns_name: Mapped[str] = mapped_column(NAME, default="", nullable=False)
     tags: Mapped[list[str]] = mapped_column(sa.JSON, default=list, nullable=False)
     revision_number: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
+    # NOTE: True for ports a user created and then gave to a server; deleting the server only
+    # unbinds them (Nova's preserve_on_delete). Ports made for a server are deleted with it.
+    preserve_on_delete: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
 
 
 class IPAllocation(Base):

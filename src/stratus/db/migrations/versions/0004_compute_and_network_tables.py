@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-23 04:32:19.121945
+Create Date: 2026-11-23 05:04:20.614438
 """
 
 from __future__ import annotations
@@ -245,6 +245,21 @@ def upgrade() -> None:
         "project_locks",
         sa.Column("project_id", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("project_id", name=op.f("pk_project_locks")),
+    )
+    op.create_table(
+        "project_user_quotas",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("project_id", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.String(length=64), nullable=False),
+        sa.Column("resource", sa.String(length=64), nullable=False),
+        sa.Column("hard_limit", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_project_user_quotas")),
+        sa.UniqueConstraint(
+            "project_id",
+            "user_id",
+            "resource",
+            name=op.f("uq_project_user_quotas_project_id_user_id_resource"),
+        ),
     )
     op.create_table(
         "quotas",
@@ -537,6 +552,7 @@ def upgrade() -> None:
         sa.Column("dns_name", sa.String(length=255), nullable=False),
         sa.Column("tags", sa.JSON(), nullable=False),
         sa.Column("revision_number", sa.Integer(), nullable=False),
+        sa.Column("preserve_on_delete", sa.Boolean(), nullable=False),
         sa.Column(
             "created_at", sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql"), nullable=False
         ),
@@ -559,6 +575,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_ports_network_id"), ["network_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_ports_project_id"), ["project_id"], unique=False)
 
+    op.create_table(
+        "request_specs",
+        sa.Column("instance_uuid", sa.String(length=36), nullable=False),
+        sa.Column("spec", sa.Text(), nullable=False),
+        sa.Column(
+            "updated_at", sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql"), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["instance_uuid"],
+            ["instances.uuid"],
+            name=op.f("fk_request_specs_instance_uuid_instances"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("instance_uuid", name=op.f("pk_request_specs")),
+    )
     op.create_table(
         "security_group_rules",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -764,6 +795,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_security_group_rules_security_group_id"))
 
     op.drop_table("security_group_rules")
+    op.drop_table("request_specs")
     with op.batch_alter_table("ports", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ports_project_id"))
         batch_op.drop_index(batch_op.f("ix_ports_network_id"))
@@ -804,6 +836,7 @@ def downgrade() -> None:
 
     op.drop_table("security_groups")
     op.drop_table("quotas")
+    op.drop_table("project_user_quotas")
     op.drop_table("project_locks")
     with op.batch_alter_table("networks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_networks_project_id"))

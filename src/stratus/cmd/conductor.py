@@ -1,0 +1,26 @@
+"""``stratus conductor``: the conductor service (workflows and the compute agents' database)."""
+
+from __future__ import annotations
+
+from stratus.cmd import control_plane
+from stratus.cmd.service import RunningService
+from stratus.common.config import Config
+from stratus.conductor import rpcapi
+from stratus.conductor.manager import ConductorManager
+from stratus.db.session import Database
+from stratus.messaging.bus import MessageBus, Target
+from stratus.services.servicegroup import CONDUCTOR
+
+
+def start(cfg: Config, db: Database, bus: MessageBus) -> RunningService:
+    """Serve topic ``conductor`` (as server ``[DEFAULT] host``) and heartbeat as
+    ``stratus-conductor``; ``stop()`` on the result ends both."""
+    service = RunningService(CONDUCTOR)
+    target = Target(rpcapi.TOPIC, server=cfg.default.host)
+    service.add_server(bus.serve(target, ConductorManager(cfg, db, bus), executor_threads=16))
+    control_plane.add_heartbeat(service, cfg, db, rpcapi.TOPIC)
+    return service
+
+
+def run(cfg: Config) -> int:
+    return control_plane.run(cfg, start, CONDUCTOR)

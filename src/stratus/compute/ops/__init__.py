@@ -1,0 +1,1 @@
+"""Compute agent operations: one module per operation, each a plain function over ``AgentEnv``."""

@@ -1,0 +1,207 @@
+"""The database work the conductor does for compute agents (they never open the database).
+
+One function per ``ConductorAPI`` proxy method; each is one short transaction. Resize
+bookkeeping on allocations (see ``tasks/migrate.py``): during a resize the source node's
+allocation belongs to the migration's uuid and the destination's to the instance's uuid;
+confirming drops the migration's, reverting drops the instance's on the destination and gives
+the migration's back to the instance.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from stratus.common import context, exceptions
+from stratus.common.config import Config
+from stratus.conductor import network
+from stratus.conductor.rpcapi import UPDATABLE_FIELDS
+from stratus.db.models.compute import Migration
+from stratus.db.repositories.compute import action_events, allocations, heartbeats
+from stratus.db.repositories.compute import instances_conductor as instances
+from stratus.db.repositories.compute import migrations_conductor as migrations
+from stratus.db.session import Database
+from stratus.objects.compute_node import HostResources
+from stratus.objects.instance import Instance
+from stratus.objects.network import VIF
+from stratus.services import servicegroup
+
+LOG = logging.getLogger(__name__)
+
+
+def service_report(db: Database, host: str, binary: str, topic: str) -> dict[str, Any]:
+    with db.write() as session:
+        row = servicegroup.report(session, host, binary, topic)
+        return {"disabled": row.disabled}
+
+
+def compute_node_report(db: Database, cfg: Config, resources: HostResources) -> None:
+    """Upsert the node; ratios and reserved amounts come from this deployment's config."""
+    values: dict[str, object] = {
+        "host": resources.host,
+        "hypervisor_type": resources.hypervisor_type,
+        "hypervisor_version": resources.hypervisor_version,
+        "host_ip": resources.host_ip,
+        "vcpus": resources.vcpus,
+        "memory_mb": resources.memory_mb,
+        "local_gb": resources.local_gb,
+        "arch": resources.arch,
+        "cpu_info": dict(resources.cpu_info),
+        "disk_available_least": resources.disk_available_least,
+        "running_vms": resources.running_vms,
+        "cpu_allocation_ratio": cfg.default.cpu_allocation_ratio,
+        "ram_allocation_ratio": cfg.default.ram_allocation_ratio,
+        "disk_allocation_ratio": cfg.default.disk_allocation_ratio,
+        "reserved_host_memory_mb": cfg.compute.reserved_host_memory_mb,
+        "reserved_host_disk_mb": cfg.compute.reserved_host_disk_mb,
+        "reserved_host_cpus": cfg.compute.reserved_host_cpus,
+    }
+    with db.write() as session:
+        _row, created = heartbeats.upsert_node(session, resources.hypervisor_hostname, values)
+    if created:
+        LOG.info(
+            "discovered compute host %s (node %s)", resources.host, resources.hypervisor_hostname
+        )
+
+
+def instance_get(db: Database, instance_uuid: str) -> Instance:
+    with db.read() as session:
+        return instances.to_object(session, instances.get(session, instance_uuid))
+
+
+def instances_on_host(db: Database, host: str) -> list[Instance]:
+    with db.read() as session:
+        return instances.to_objects(session, instances.on_host(session, host))
+
+
+def instance_update(
+    db: Database,
+    instance_uuid: str,
+    values: dict[str, Any],
+    expected_task_state: list[str | None] | None,
+) -> Instance:
+    bad = sorted(set(values) - UPDATABLE_FIELDS)
+    if bad:
+        raise exceptions.Invalid(f"instance_update may not change {', '.join(bad)}")
+    with db.write() as session:
+        row = instances.get(session, instance_uuid, lock=True)
+        instances.check_task_state(row, expected_task_state)
+        instances.apply_values(row, values)
+        session.flush()
+        return instances.to_object(session, row)
+
+
+def instance_fault_create(
+    db: Database, instance_uuid: str, code: int, message: str, details: str, host: str
+) -> None:
+    with db.write() as session:
+        instances.get(session, instance_uuid, read_deleted=True)
+        instances.add_fault(session, instance_uuid, code, message, details, host)
+
+
+def action_event_start(
+    db: Database, instance_uuid: str, request_id: str, event: str, host: str
+) -> None:
+    ctx = context.current()
+    with db.write() as session:
+        action = action_events.ensure_action(
+            session,
+            instance_uuid,
+            request_id,
+            event,
+            ctx.user_id if ctx else None,
+            ctx.project_id if ctx else None,
+        )
+        action_events.start_event(session, action, event, host)
+
+
+def action_event_finish(
+    db: Database,
+    instance_uuid: str,
+    request_id: str,
+    event: str,
+    result: str,
+    traceback: str | None,
+) -> None:
+    ctx = context.current()
+    with db.write() as session:
+        action = action_events.ensure_action(
+            session,
+            instance_uuid,
+            request_id,
+            event,
+            ctx.user_id if ctx else None,
+            ctx.project_id if ctx else None,
+        )
+        action_events.finish_event(session, action, event, result, traceback)
+
+
+def network_info(db: Database, instance_uuid: str) -> list[VIF]:
+    with db.read() as session:
+        return network.info(session, instance_uuid)
+
+
+def instance_destroyed(db: Database, instance_uuid: str, host: str) -> None:
+    """Free allocations (the instance's and those of unfinished migrations) and ports, then
+    soft-delete the row. Idempotent."""
+    with db.write() as session:
+        try:
+            row = instances.get(session, instance_uuid, lock=True, read_deleted=True)
+        except exceptions.NotFound:
+            return
+        for migration in migrations.in_progress(session, instance_uuid):
+            allocations.unclaim(session, migration.uuid)
+            migrations.set_status(migration, "error")
+        allocations.unclaim(session, instance_uuid)
+        network.deallocate(session, instance_uuid)
+        if not row.deleted:
+            instances.soft_delete(session, row)
+    LOG.info("instance %s destroyed on %s", instance_uuid, host)
+
+
+def migration_update(db: Database, migration_uuid: str, status: str) -> None:
+    """Set the status; ``error``/``failed`` before the instance moved gives the source
+    allocation back to the instance (the destination claim is dropped)."""
+    with db.write() as session:
+        migration = migrations.get(session, migration_uuid)
+        migrations.set_status(migration, status)
+        if status in ("error", "failed"):
+            _undo_claims_if_not_moved(session, migration)
+
+
+def _undo_claims_if_not_moved(session: Session, migration: Migration) -> None:
+    row = instances.get(session, migration.instance_uuid, read_deleted=True)
+    if row.node != migration.source_node:
+        return  # NOTE: the instance runs on the destination already; keep what it holds.
+    dest = allocations.node_id_by_name(session, migration.dest_node or "")
+    source = allocations.node_id_by_name(session, migration.source_node or "")
+    if dest is not None:
+        allocations.unclaim(session, migration.instance_uuid, dest)
+    if source is not None:
+        allocations.move(session, migration.uuid, migration.instance_uuid, source)
+
+
+def resize_confirmed(db: Database, instance_uuid: str, migration_uuid: str) -> None:
+    with db.write() as session:
+        migration = migrations.get(session, migration_uuid)
+        if migration.instance_uuid != instance_uuid:
+            raise exceptions.Invalid(f"migration {migration_uuid} is not of {instance_uuid}")
+        allocations.unclaim(session, migration_uuid)
+        migrations.set_status(migration, "confirmed")
+
+
+def resize_reverted(db: Database, instance_uuid: str, migration_uuid: str) -> None:
+    with db.write() as session:
+        migration = migrations.get(session, migration_uuid)
+        if migration.instance_uuid != instance_uuid:
+            raise exceptions.Invalid(f"migration {migration_uuid} is not of {instance_uuid}")
+        dest = allocations.node_id_by_name(session, migration.dest_node or "")
+        source = allocations.node_id_by_name(session, migration.source_node or "")
+        if allocations.of_consumer(session, migration_uuid):
+            if dest is not None:
+                allocations.unclaim(session, instance_uuid, dest)
+            if source is not None:
+                allocations.move(session, migration_uuid, instance_uuid, source)
+        migrations.set_status(migration, "reverted")

@@ -1,0 +1,1 @@
+"""Conductor workflows as task classes with rollback (build, migrate)."""

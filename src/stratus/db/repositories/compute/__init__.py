@@ -1,0 +1,2 @@
+"""Compute queries (flavors, keypairs, aggregates, server groups, services, hypervisors,
+migrations …): the only place compute SQL lives."""

@@ -1,0 +1,1 @@
+"""SQL of the networking service: networks, subnets, ports and addresses, security groups."""

@@ -1,0 +1,1 @@
+"""Dataplane backends, one module each; they never import each other."""

@@ -1,0 +1,1 @@
+"""Scheduler weighers, one small class per module; each reads only the ``HostState`` given."""

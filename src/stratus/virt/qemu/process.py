@@ -1,0 +1,124 @@
+"""Start, find and stop the QEMU process of one instance, without ever hitting another process.
+
+QEMU runs with ``-daemonize``: it forks, calls ``setsid()`` and is re-parented away from the
+compute agent, so instances keep running when the agent stops or restarts; the agent finds them
+again from their pidfiles. A pid is trusted only while ``/proc/<pid>/cmdline`` is a
+``qemu-system-*`` command line carrying ``-uuid <the instance's uuid>``: a stale pidfile whose
+pid now belongs to some other program is ignored, never signalled. Signals go through a pidfd
+opened after that check, so the pid cannot be recycled between check and signal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from stratus.virt.driver import DriverError
+
+PROC = Path("/proc")
+
+
+def cmdline_matches(cmdline: bytes, uuid: str) -> bool:
+    """Whether a NUL-separated ``/proc/<pid>/cmdline`` is the QEMU of instance ``uuid``."""
+    args = cmdline.rstrip(b"\0").split(b"\0")
+    if not args or not os.path.basename(args[0]).startswith(b"qemu-system-"):
+        return False
+    want = uuid.encode()
+    return any(a == b"-uuid" and b == want for a, b in itertools.pairwise(args))
+
+
+def _is_zombie(pid: int, proc: Path) -> bool:
+    try:
+        stat = (proc / str(pid) / "stat").read_text()
+    except OSError:
+        return True
+    # the state follows the command name, which is in parentheses and may contain spaces
+    return stat.rsplit(")", 1)[-1].split()[0] in ("Z", "X")
+
+
+def live_pid(pidfile: Path, uuid: str, proc: Path = PROC) -> int | None:
+    """The pid of instance ``uuid``'s running QEMU, or None (no pidfile, exited, reused pid)."""
+    try:
+        pid = int(pidfile.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        cmdline = (proc / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return None
+    if not cmdline_matches(cmdline, uuid) or _is_zombie(pid, proc):
+        return None
+    return pid
+
+
+def launch(argv: Sequence[str], timeout: float = 60.0) -> None:
+    """Run a ``-daemonize`` QEMU: returns once the VM exists; raises ``DriverError`` with
+    QEMU's own message when it refuses to start."""
+    try:
+        proc = subprocess.run(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            start_new_session=True,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise DriverError(f"could not start QEMU: {exc}") from exc
+    if proc.returncode != 0:
+        reason = (proc.stderr or proc.stdout).strip().splitlines()
+        raise DriverError(f"QEMU failed to start: {reason[-1] if reason else proc.returncode}")
+
+
+def signal_instance(pidfile: Path, uuid: str, signum: int) -> bool:
+    """Send ``signum`` to the instance's QEMU if it is running; returns whether it was."""
+    pid = live_pid(pidfile, uuid)
+    if pid is None:
+        return False
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return False
+    try:
+        if live_pid(pidfile, uuid) != pid:
+            return False
+        signal.pidfd_send_signal(fd, signum)
+    except ProcessLookupError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def wait_gone(pidfile: Path, uuid: str, timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds for the instance's QEMU to exit; True if it did."""
+    deadline = time.monotonic() + timeout
+    while live_pid(pidfile, uuid) is not None:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def kill(pidfile: Path, uuid: str, grace: float = 5.0) -> None:
+    """Stop the instance's QEMU now (SIGTERM, then SIGKILL after ``grace``). Idempotent."""
+    if not signal_instance(pidfile, uuid, signal.SIGTERM):
+        return
+    if wait_gone(pidfile, uuid, grace):
+        return
+    signal_instance(pidfile, uuid, signal.SIGKILL)
+    if not wait_gone(pidfile, uuid, 10):
+        raise DriverError(f"QEMU of instance {uuid} did not exit after SIGKILL")
+
+
+def remove_stale(*paths: Path) -> None:
+    """Remove leftovers of an exited QEMU (sockets, pidfile). Missing files are fine."""
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
