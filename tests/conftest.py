@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.cloud",
     "tests.fixtures.rabbit",
+    "tests.fixtures.postgres",
 ]

@@ -12,7 +12,9 @@ cd "$(dirname "$0")/.."
 mode=${1:-up}
 
 packages=(qemu-utils)
-[[ "$mode" == test ]] && packages+=(postgresql rabbitmq-server)
+# NOTE: the QEMU driver's tests boot real guests (TCG) in network namespaces of their own.
+[[ "$mode" == test ]] && packages+=(postgresql rabbitmq-server qemu-system-x86 dnsmasq-base
+  busybox-static dropbear-bin cpio openssh-client iproute2 nftables)
 python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
 
 missing=()

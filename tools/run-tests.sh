@@ -50,8 +50,9 @@ for s in "${stages[@]}"; do
       tools/postgres.sh stop "$tmp/pg"
       ;;
     e2e)
-      stage "end to end: stratus up / make up driven by the openstack CLI"
-      "${PYTEST[@]}" -q tests/e2e -m "e2e and not tempest"
+      stage "end to end: real processes (RabbitMQ, PostgreSQL, QEMU) and the openstack CLI"
+      STRATUS_REQUIRE_RABBIT=1 STRATUS_REQUIRE_POSTGRES=1 \
+        "${PYTEST[@]}" -q tests/e2e -m "e2e and not tempest"
       ;;
     tempest)
       stage "OpenStack Tempest against stratus up"

@@ -40,13 +40,17 @@ class RunningCloud:
     ) -> None:
         self.data_dir = data_dir
         self.log_path = log_path
-        self.ports = ports or {"identity": free_port(), "image": free_port()}
+        self.ports = ports or {
+            name: free_port() for name in ("identity", "image", "compute", "network")
+        }
         self.env = dict(os.environ)
         self.env.update(
             STRATUS_MY_IP="127.0.0.1",
             STRATUS_API__BIND_HOST="127.0.0.1",
             STRATUS_IDENTITY__PORT=str(self.ports["identity"]),
             STRATUS_IMAGE__PORT=str(self.ports["image"]),
+            STRATUS_COMPUTE__API_PORT=str(self.ports["compute"]),
+            STRATUS_NETWORK__API_PORT=str(self.ports["network"]),
             PYTHONUNBUFFERED="1",
         )
         cmd = command or [str(VENV_BIN / "stratus"), "up", "--data-dir", str(data_dir)]

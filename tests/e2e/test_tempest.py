@@ -1,7 +1,8 @@
 """OpenStack's own Tempest API tests against a real `stratus up` (the shared harness).
 
 The harness lives outside this repository (``../shared/tempest`` next to the checkout, or
-``$STRATUS_TEMPEST_DIR``). It creates its own virtualenv with tempest on first use.
+``$STRATUS_TEMPEST_DIR``). It creates its own virtualenv with tempest on first use. Results and
+logs land in ``artifacts/tempest/``; docs/tempest.md records the counts.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import RunningCloud
+from tests.e2e.conftest import RunningCloud, openstack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.tempest]
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
+ARTIFACTS = REPO / "artifacts" / "tempest"
+# Tiers of the core list that need services Stratus does not offer yet (volumes: a later issue).
+NOT_YET = ("T5-volumes",)
 
 
 def harness() -> Path:
@@ -31,6 +35,21 @@ def harness() -> Path:
         if c and (Path(c) / "run.sh").is_file():
             return Path(c)
     pytest.fail(f"Tempest harness not found (looked in {candidates}); set STRATUS_TEMPEST_DIR")
+
+
+def run_tempest(
+    env: dict[str, str], name: str, args: list[str], workspace: Path
+) -> tuple[int, int, int]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    cmd = [str(harness() / "run.sh"), *args, "-j", "2", "-t", "2400", "-w", str(workspace)]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3000)
+    (ARTIFACTS / f"{name}.log").write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
+    summary = re.findall(r"tempest: (\d+) passed, (\d+) failed, (\d+) skipped", proc.stdout)
+    assert summary, f"no tempest summary line:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    passed, failed, skipped = map(int, summary[-1])
+    print(f"\ntempest {name}: {passed} passed, {failed} failed, {skipped} skipped")
+    assert failed == 0, proc.stdout[-8000:]
+    return passed, failed, skipped
 
 
 def test_tempest_identity_and_image(running_cloud: RunningCloud, tmp_path: Path) -> None:
@@ -46,26 +65,37 @@ def test_tempest_identity_and_image(running_cloud: RunningCloud, tmp_path: Path)
             "identity-feature-enabled.api_extensions=OS-INHERIT,OS-EC2"
         ),
     )
-    artifacts = REPO / "artifacts" / "tempest"
-    artifacts.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        str(harness() / "run.sh"),
-        "-i",
-        str(HERE / "tempest-include.txt"),
-        "-X",
-        str(HERE / "tempest-exclude.txt"),
-        "-j",
-        "2",
-        "-t",
-        "1800",
-        "-w",
-        str(tmp_path / "ws"),
-    ]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=2400)
-    (artifacts / "run.log").write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
-    summary = re.findall(r"tempest: (\d+) passed, (\d+) failed, (\d+) skipped", proc.stdout)
-    assert summary, f"no tempest summary line:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    passed, failed, skipped = map(int, summary[-1])
-    print(f"\ntempest: {passed} passed, {failed} failed, {skipped} skipped")
-    assert failed == 0, proc.stdout[-6000:]
+    args = ["-i", str(HERE / "tempest-include.txt"), "-X", str(HERE / "tempest-exclude.txt")]
+    passed, _, _ = run_tempest(env, "identity-image", args, tmp_path / "ws")
     assert passed >= 100, f"only {passed} tempest tests passed"
+
+
+def test_tempest_core_list(running_cloud: RunningCloud, tmp_path: Path) -> None:
+    """The core list (compute, network, identity, image tiers) with the fake virt driver."""
+    env = running_cloud.credentials("admin")
+    image_file = tmp_path / "cirros.raw"
+    image_file.write_bytes(b"\0" * 1024 * 1024)
+    refs = []
+    for name in ("cirros-tempest", "cirros-tempest-alt"):
+        image = openstack(
+            env, "image", "create", name, "--file", str(image_file),
+            "--disk-format", "raw", "--container-format", "bare", "--public",
+        )  # fmt: skip
+        refs.append(image["id"])
+    tiers = (harness() / "core-tests.tiers.tsv").read_text().splitlines()
+    wanted = [line.split("\t")[1] for line in tiers if line and line.split("\t")[0] not in NOT_YET]
+    load_list = tmp_path / "core.txt"
+    load_list.write_text("\n".join(wanted) + "\n")
+    env.update(
+        TEMPEST_IMAGE_REF=refs[0],
+        TEMPEST_IMAGE_REF_ALT=refs[1],
+        TEMPEST_FLAVOR_REF="1",
+        TEMPEST_FLAVOR_REF_ALT="2",
+        TEMPEST_FIXED_NETWORK="private",
+        TEMPEST_SERVICES="nova,glance,neutron",
+        TEMPEST_COMPUTE_FEATURES_ON="resize,pause,suspend,snapshot",
+        TEMPEST_COMPUTE_FEATURES_OFF="shelve,shelve_migrate,vnc_console,rescue",
+        TEMPEST_BUILD_TIMEOUT="120",
+    )
+    passed, _, skipped = run_tempest(env, "core-list", ["-l", str(load_list)], tmp_path / "ws")
+    assert passed >= len(wanted) - 15, f"{passed} passed, {skipped} skipped of {len(wanted)}"
