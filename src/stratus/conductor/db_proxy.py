@@ -44,6 +44,7 @@ def _or(value: float | None, default: float) -> float:
 def compute_node_report(db: Database, cfg: Config, resources: HostResources) -> None:
     """Upsert the node. Ratios and reserved amounts are the compute host's own settings (as in
     Nova, where each host reports them); an older agent that sends none gets this config's."""
+    dflt, comp = cfg.default, cfg.compute
     values: dict[str, object] = {
         "host": resources.host,
         "hypervisor_type": resources.hypervisor_type,
@@ -56,12 +57,14 @@ def compute_node_report(db: Database, cfg: Config, resources: HostResources) -> 
         "cpu_info": dict(resources.cpu_info),
         "disk_available_least": resources.disk_available_least,
         "running_vms": resources.running_vms,
-        "cpu_allocation_ratio": _or(resources.cpu_allocation_ratio, cfg.default.cpu_allocation_ratio),
-        "ram_allocation_ratio": _or(resources.ram_allocation_ratio, cfg.default.ram_allocation_ratio),
-        "disk_allocation_ratio": _or(resources.disk_allocation_ratio, cfg.default.disk_allocation_ratio),
-        "reserved_host_memory_mb": _or(resources.reserved_host_memory_mb, cfg.compute.reserved_host_memory_mb),
-        "reserved_host_disk_mb": _or(resources.reserved_host_disk_mb, cfg.compute.reserved_host_disk_mb),
-        "reserved_host_cpus": _or(resources.reserved_host_cpus, cfg.compute.reserved_host_cpus),
+        "cpu_allocation_ratio": _or(resources.cpu_allocation_ratio, dflt.cpu_allocation_ratio),
+        "ram_allocation_ratio": _or(resources.ram_allocation_ratio, dflt.ram_allocation_ratio),
+        "disk_allocation_ratio": _or(resources.disk_allocation_ratio, dflt.disk_allocation_ratio),
+        "reserved_host_memory_mb": _or(
+            resources.reserved_host_memory_mb, comp.reserved_host_memory_mb
+        ),
+        "reserved_host_disk_mb": _or(resources.reserved_host_disk_mb, comp.reserved_host_disk_mb),
+        "reserved_host_cpus": _or(resources.reserved_host_cpus, comp.reserved_host_cpus),
     }
     with db.write() as session:
         _row, created = heartbeats.upsert_node(session, resources.hypervisor_hostname, values)
