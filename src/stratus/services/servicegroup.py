@@ -89,7 +89,7 @@ def host_zones(session: Session, cfg: Config, host: str | None = None) -> dict[s
     if host is not None:
         query = query.where(AggregateHost.host == host)
     zones: dict[str, str] = {}
-    for host, zone in session.execute(query).tuples():
+    for host, zone in session.execute(query):
         zones.setdefault(host, zone)
     return zones
 

@@ -85,9 +85,9 @@ def upgrade() -> None:
     # application_credentials: on SQLite the batch rebuild drops the table, and with foreign keys
     # on that would cascade into the link table.
     rules, links = _plan(
-        bind.execute(sa.select(_app_creds.c.id, _app_creds.c.user_id, _app_creds.c.access_rules))
-        .tuples()
-        .all()
+        bind.execute(
+            sa.select(_app_creds.c.id, _app_creds.c.user_id, _app_creds.c.access_rules)
+        ).all()
     )
     with op.batch_alter_table("application_credentials", schema=None) as batch_op:
         batch_op.drop_column("access_rules")
@@ -157,7 +157,7 @@ def upgrade() -> None:
             (user_id, external_id): rule_id
             for rule_id, user_id, external_id in bind.execute(
                 sa.select(_rules.c.id, _rules.c.user_id, _rules.c.external_id)
-            ).tuples()
+            )
         }
         bind.execute(
             sa.insert(_links),
@@ -182,7 +182,7 @@ def downgrade() -> None:
         .order_by(_rules.c.id)
     )
     carried: dict[str, list[dict[str, str]]] = {}
-    for cred_id, ext, service, path, method in bind.execute(query).tuples():
+    for cred_id, ext, service, path, method in bind.execute(query):
         carried.setdefault(cred_id, []).append(
             {"id": ext, "service": service, "path": path, "method": method}
         )
@@ -197,7 +197,7 @@ def downgrade() -> None:
     # NOTE: added nullable, filled, then made NOT NULL: MySQL has no defaults for JSON columns.
     with op.batch_alter_table("application_credentials", schema=None) as batch_op:
         batch_op.add_column(sa.Column("access_rules", sa.JSON(), nullable=True))
-    for (cred_id,) in bind.execute(sa.select(_app_creds.c.id)).tuples().all():
+    for (cred_id,) in bind.execute(sa.select(_app_creds.c.id)).all():
         bind.execute(
             sa.update(_app_creds)
             .where(_app_creds.c.id == cred_id)

@@ -100,7 +100,7 @@ def servers_by_host(session: Session, hosts: Iterable[str]) -> dict[str, list[Ho
         .where(_live_on(wanted))
         .order_by(Instance.display_name, Instance.uuid)
     )
-    for host, uuid, name, vm_state, task_state in session.execute(query).tuples():
+    for host, uuid, name, vm_state, task_state in session.execute(query):
         busy = vm_state == states.BUILDING or task_state in BUSY_TASK_STATES
         found.setdefault(host or "", []).append(HostServer(uuid, name, busy))
     return found

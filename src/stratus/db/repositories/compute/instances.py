@@ -309,7 +309,7 @@ def _regex(pattern: str) -> re.Pattern[str]:
 
 def _regex_matches(session: Session, q: ListQuery, conds: list[sa.ColumnElement[bool]]) -> set[str]:
     """UUIDs of instances passing the regular-expression filters (evaluated in Python)."""
-    rows = session.execute(sa.select(Instance.uuid, Instance.display_name).where(*conds)).tuples()
+    rows = session.execute(sa.select(Instance.uuid, Instance.display_name).where(*conds))
     candidates = {u: n for u, n in rows}
     if q.name_regex is not None:
         name = _regex(q.name_regex)
@@ -382,7 +382,7 @@ def addresses(session: Session, uuids: Sequence[str]) -> dict[str, list[Address]
         .where(Port.device_id.in_(list(uuids)))
         .order_by(Port.created_at, Port.id, IPAllocation.id)
     )
-    for device, port, mac, net_id, net_name, ip in session.execute(query).tuples():
+    for device, port, mac, net_id, net_name, ip in session.execute(query):
         bucket = found.setdefault(device, [])
         if ip is not None:
             bucket.append(Address(net_id, net_name or net_id, port, mac, ip))
@@ -420,7 +420,7 @@ def _load_security_groups(session: Session, uuids: list[str], extras: dict[str, 
         .where(Port.device_id.in_(uuids))
         .order_by(SecurityGroup.name)
     )
-    for device, name in session.execute(query).tuples():
+    for device, name in session.execute(query):
         groups = extras[device].security_groups
         if name not in groups:
             groups.append(name)
@@ -434,7 +434,7 @@ def server_groups(session: Session, uuids: Sequence[str]) -> dict[str, list[str]
         .where(ServerGroupMember.instance_uuid.in_(list(uuids)))
     )
     found: dict[str, list[str]] = {}
-    for instance_uuid, group_uuid in session.execute(query).tuples():
+    for instance_uuid, group_uuid in session.execute(query):
         found.setdefault(instance_uuid, []).append(group_uuid)
     return found
 

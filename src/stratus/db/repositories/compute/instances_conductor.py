@@ -49,7 +49,7 @@ def _metadata(session: Session, uuids: list[str]) -> dict[str, dict[str, str]]:
     query = sa.select(
         InstanceMetadata.instance_uuid, InstanceMetadata.key, InstanceMetadata.value
     ).where(InstanceMetadata.instance_uuid.in_(uuids))
-    for uuid, key, value in session.execute(query).tuples():
+    for uuid, key, value in session.execute(query):
         found[uuid][key] = value
     return found
 
@@ -61,7 +61,7 @@ def _system_metadata(session: Session, uuids: list[str]) -> dict[str, dict[str, 
         InstanceSystemMetadata.key,
         InstanceSystemMetadata.value,
     ).where(InstanceSystemMetadata.instance_uuid.in_(uuids))
-    for uuid, key, value in session.execute(query).tuples():
+    for uuid, key, value in session.execute(query):
         found[uuid][key] = value or ""
     return found
 

@@ -83,4 +83,4 @@ def flavor_pks(session: Session, flavorids: Iterable[str | None]) -> dict[str, i
     if not wanted:
         return {}
     query = sa.select(Flavor.flavorid, Flavor.id).where(Flavor.flavorid.in_(wanted))
-    return {flavorid: pk for flavorid, pk in session.execute(query).tuples()}
+    return {flavorid: pk for flavorid, pk in session.execute(query)}

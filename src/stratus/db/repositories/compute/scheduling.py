@@ -105,7 +105,7 @@ def aggregate_metadata_by_host(session: Session) -> dict[str, dict[str, set[str]
         AggregateMetadata, AggregateMetadata.aggregate_id == AggregateHost.aggregate_id
     )
     found: dict[str, dict[str, set[str]]] = collections.defaultdict(dict)
-    for host, key, value in session.execute(query).tuples():
+    for host, key, value in session.execute(query):
         found[host].setdefault(key, set()).add(value)
     return dict(found)
 
@@ -117,7 +117,7 @@ def instance_counts_by_host(session: Session) -> dict[str, int]:
         .where(Instance.deleted.is_(False), Instance.host.is_not(None))
         .group_by(Instance.host)
     )
-    return {str(host): int(n) for host, n in session.execute(query).tuples()}
+    return {str(host): int(n) for host, n in session.execute(query)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,7 +148,7 @@ def server_group(session: Session, group_uuid: str, exclude: set[str]) -> GroupI
     )
     members: list[str] = []
     hosts: collections.Counter[str] = collections.Counter()
-    for member, host in session.execute(query).tuples():
+    for member, host in session.execute(query):
         if member in exclude:
             continue
         members.append(member)

@@ -54,7 +54,7 @@ def flavor_object(session: Session, row: Flavor) -> FlavorObject:
         sa.select(FlavorExtraSpec.key, FlavorExtraSpec.value).where(
             FlavorExtraSpec.flavor_id == row.id
         )
-    ).tuples()
+    )
     return FlavorObject(
         flavorid=row.flavorid,
         name=row.name,
