@@ -15,6 +15,7 @@ import concurrent.futures as cf
 import json
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -77,7 +78,9 @@ class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.tmp = Path(tempfile.mkdtemp(prefix="stratus-bench-"))
-        self.ports = {"identity": free_port(), "image": free_port()}
+        # NOTE: every API `stratus up` serves gets a free port (compute and network too), so a
+        # running cloud on the default ports does not make the benchmark fail.
+        self.ports = {n: free_port() for n in ("identity", "image", "compute", "network")}
         self.results: dict[str, Any] = {}
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -88,6 +91,8 @@ class Bench:
             STRATUS_API__BIND_HOST="127.0.0.1",
             STRATUS_IDENTITY__PORT=str(self.ports["identity"]),
             STRATUS_IMAGE__PORT=str(self.ports["image"]),
+            STRATUS_COMPUTE__API_PORT=str(self.ports["compute"]),
+            STRATUS_NETWORK__API_PORT=str(self.ports["network"]),
         )
         log = open(self.tmp / "stratus.log", "wb")  # noqa: SIM115
         started = time.monotonic()
@@ -259,6 +264,7 @@ def main() -> int:
         bench.images()
     finally:
         bench.stop()
+        shutil.rmtree(bench.tmp, ignore_errors=True)  # the 200 MB image and the data dir
     width = max(len(k) for k in bench.results)
     print("\nStratus benchmark (this machine, one `stratus up`, client on the same 2 cores)")
     for key, value in bench.results.items():

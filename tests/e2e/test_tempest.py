@@ -67,7 +67,7 @@ def test_tempest_identity_and_image(running_cloud: RunningCloud, tmp_path: Path)
     )
     args = ["-i", str(HERE / "tempest-include.txt"), "-X", str(HERE / "tempest-exclude.txt")]
     passed, _, _ = run_tempest(env, "identity-image", args, tmp_path / "ws")
-    assert passed >= 100, f"only {passed} tempest tests passed"
+    assert passed >= 85, f"only {passed} tempest tests passed"
 
 
 def test_tempest_core_list(running_cloud: RunningCloud, tmp_path: Path) -> None:

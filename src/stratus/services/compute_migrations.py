@@ -210,7 +210,8 @@ def _replace_image_metadata(session: Session, uuid: str, image: ImageView) -> No
 # -- snapshot --------------------------------------------------------------------------------
 def create_image(api: ServerApi, uuid: str, name: str, metadata: dict[str, str]) -> str:
     """Create a queued image and cast ``snapshot_instance``; the new image's id."""
-    return _snapshot(api, uuid, name, metadata, {"image_type": "snapshot"})
+    # NOTE: the caller's metadata wins over the default image_type, as in Nova's create_image.
+    return _snapshot(api, uuid, name, {"image_type": "snapshot", **metadata}, {})
 
 
 def create_backup(

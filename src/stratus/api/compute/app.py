@@ -38,6 +38,8 @@ ROUTER_MODULES: tuple[str, ...] = (
     "hypervisors",
     "migrations",
     "security_groups",
+    # the image proxy (<= 2.35; metadata <= 2.38)
+    "images",
 )
 
 
