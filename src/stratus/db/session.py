@@ -6,13 +6,17 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from stratus.common import exceptions
 from stratus.db.engine import WRITE_OPTION, create_engine
+
+WRITE_LOCK_TIMEOUT = 30.0  # as long as SQLite's own busy_timeout
 
 
 class Database:
@@ -20,6 +24,10 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # NOTE: SQLite has one writer at a time; writers of this process queue on a lock instead
+        # of sleeping in SQLite's busy handler, whose growing back-off adds seconds under load.
+        # Other processes sharing the file still wait in BEGIN IMMEDIATE (busy_timeout).
+        self._write_lock = threading.RLock() if engine.dialect.name == "sqlite" else None
         self._read = sessionmaker(bind=engine, expire_on_commit=False)
         self._write = sessionmaker(
             bind=engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
@@ -45,8 +53,21 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction committed when the block ends without an exception."""
-        with self._write() as session, session.begin():
+        with self._serialised(), self._write() as session, session.begin():
             yield session
+
+    @contextmanager
+    def _serialised(self) -> Iterator[None]:
+        lock = self._write_lock
+        if lock is None:
+            yield
+            return
+        if not lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
+            raise exceptions.ServiceUnavailable("The database is busy; try again.")
+        try:
+            yield
+        finally:
+            lock.release()
 
     def dispose(self) -> None:
         self.engine.dispose()

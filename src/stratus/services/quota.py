@@ -234,9 +234,15 @@ def enforce(
     wanted = {k: v for k, v in deltas.items() if v > 0}
     if not wanted:
         return
-    lock_project(session, project_id)
     caps = limits(session, cfg, project_id)
-    used = usage(session, project_id, user_id, list(wanted))
+    limited = [r for r in wanted if caps.get(r, UNLIMITED) != UNLIMITED]
+    user_limited = user_id is not None and any(
+        c != UNLIMITED for r, c in user_limits(session, project_id, user_id).items() if r in wanted
+    )
+    if not limited and not user_limited:
+        return  # NOTE: nothing to count against, so no reason to queue behind the project lock.
+    lock_project(session, project_id)
+    used = usage(session, project_id, user_id, limited)
     over = [
         r
         for r, n in wanted.items()
