@@ -31,7 +31,7 @@ from stratus.db.models.compute import (
     ServerGroupMember,
 )
 from stratus.db.models.network import IPAllocation, Network, Port, PortSecurityGroup, SecurityGroup
-from stratus.objects.flavor import Flavor as FlavorObject
+from stratus.db.repositories.compute import instances_conductor
 from stratus.objects.instance import Instance as InstanceObject
 
 _EPOCH = dt.datetime(1970, 1, 1)
@@ -215,35 +215,7 @@ def add_fault(
 
 def to_object(session: Session, row: Instance) -> InstanceObject:
     """The wire ``Instance`` (for casts to hosts and the conductor) of a row."""
-    return InstanceObject(
-        uuid=row.uuid,
-        display_name=row.display_name,
-        hostname=row.hostname,
-        project_id=row.project_id,
-        user_id=row.user_id,
-        image_ref=row.image_ref,
-        kernel_id=row.kernel_id,
-        ramdisk_id=row.ramdisk_id,
-        flavor=FlavorObject.model_validate(row.flavor),
-        old_flavor=FlavorObject.model_validate(row.old_flavor) if row.old_flavor else None,
-        new_flavor=FlavorObject.model_validate(row.new_flavor) if row.new_flavor else None,
-        host=row.host,
-        node=row.node,
-        availability_zone=row.availability_zone,
-        vm_state=row.vm_state,
-        task_state=row.task_state,
-        power_state=row.power_state,
-        key_name=row.key_name,
-        key_data=row.key_data,
-        user_data=row.user_data,
-        config_drive=row.config_drive,
-        metadata=metadata(session, row.uuid),
-        system_metadata=system_metadata(session, row.uuid),
-        launched_at=row.launched_at,
-        created_at=row.created_at,
-        security_groups=list(row.security_groups or []),
-        deleted=row.deleted,
-    )
+    return instances_conductor.to_object(session, row)
 
 
 # -- the list -------------------------------------------------------------------------------

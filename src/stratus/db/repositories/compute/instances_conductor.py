@@ -1,7 +1,7 @@
 """Instance rows as the conductor reads and writes them for compute agents and workflows.
 
-NOTE: ``instances.py`` (the API's module) has its own ``to_object``; this copy keeps the
-conductor independent of the API's listing code. Both must build the same ``Instance``.
+``to_objects`` is the one place a row becomes a wire ``Instance``; ``instances.to_object``
+(the API's module) delegates here.
 """
 
 from __future__ import annotations
