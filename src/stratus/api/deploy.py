@@ -31,7 +31,7 @@ from stratus.db import migrate
 from stratus.db.session import Database
 from stratus.identity import fernet
 from stratus.messaging.bus import MessageBus
-from stratus.services import compute_bootstrap, network_bootstrap
+from stratus.services import compute_bootstrap, network_bootstrap, network_events
 from stratus.services.identity import bootstrap
 from stratus.services.identity.catalog import ServiceSpec, ensure_service
 from stratus.services.identity.credentials_crypto import CredentialCipher
@@ -42,11 +42,13 @@ LOG = logging.getLogger(__name__)
 
 @dataclasses.dataclass
 class ApiApp:
-    """One REST API: its name, the port it listens on, the ASGI app."""
+    """One REST API: its name, the port it listens on, the ASGI app (and, when it is not the
+    APIs' bind host, the address it listens on)."""
 
     name: str
     port: int
     app: Starlette
+    host: str | None = None
 
 
 def credential_key_repository(cfg: Config) -> str:
@@ -70,11 +72,7 @@ def service_specs(cfg: Config) -> list[ServiceSpec]:
 
 
 def open_database(cfg: Config) -> Database:
-    return Database.from_url(
-        cfg.database.connection,
-        pool_size=cfg.database.pool_size,
-        max_overflow=cfg.database.max_overflow,
-    )
+    return Database.from_config(cfg)
 
 
 def prepare(cfg: Config, db: Database) -> None:
@@ -120,6 +118,8 @@ def build_apps(cfg: Config, db: Database, bus: MessageBus) -> list[ApiApp]:
         compute=ComputeAPI(bus, timeout=cfg.default.rpc_response_timeout),
     )
     apps.append(ApiApp("compute", cfg.compute.api_port, compute_app.build(compute_state)))
+    # NOTE: security-group and network changes reach the compute hosts' dataplane by fanout
+    network_events.install(compute_state.compute)
     network_state = NetworkState(
         name="network",
         config=cfg,

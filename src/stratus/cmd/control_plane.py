@@ -12,10 +12,8 @@ import threading
 from collections.abc import Callable
 from types import FrameType
 
-from stratus.api import deploy
 from stratus.cmd.service import RunningService
 from stratus.common.config import Config
-from stratus.db import migrate
 from stratus.db.session import Database
 from stratus.messaging.bus import MessageBus
 from stratus.messaging.transport import get_bus
@@ -70,7 +68,11 @@ def run(cfg: Config, start: StartFn, name: str) -> int:
             name,
             cfg.default.transport_url,
         )
-    db = deploy.open_database(cfg)
+    # NOTE: imported here, not at the top: only this check needs Alembic, and the conductor and
+    # scheduler processes stay lighter without it (and without the API stack).
+    from stratus.db import migrate
+
+    db = Database.from_config(cfg)
     if not migrate.is_current(db.engine):
         LOG.error(
             "%s: the database schema is not up to date (%s, need %s); "

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from stratus.common import exceptions
+from stratus.common.config import Config
 from stratus.db.engine import WRITE_OPTION, create_engine
 
 WRITE_LOCK_TIMEOUT = 30.0  # as long as SQLite's own busy_timeout
@@ -36,6 +37,12 @@ class Database:
     @classmethod
     def from_url(cls, url: str, pool_size: int = 10, max_overflow: int = 20) -> Database:
         return cls(create_engine(url, pool_size=pool_size, max_overflow=max_overflow))
+
+    @classmethod
+    def from_config(cls, cfg: Config) -> Database:
+        """The database of ``[database] connection`` with its pool settings."""
+        db = cfg.database
+        return cls.from_url(db.connection, pool_size=db.pool_size, max_overflow=db.max_overflow)
 
     @property
     def backend(self) -> str:
