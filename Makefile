@@ -2,12 +2,14 @@
 # Both install what they need (Debian packages with apt-get, Python libraries into .venv).
 
 DATA_DIR ?= ./var
+# virt driver of `make up`: empty = [compute] virt_driver (qemu: real VMs); VIRT=fake for none
+VIRT ?=
 PY := .venv/bin/python
 
 .PHONY: up test check lint unit functional bench deps deps-test clean openapi
 
 up: deps
-	.venv/bin/stratus up --data-dir $(DATA_DIR)
+	.venv/bin/stratus up --data-dir $(DATA_DIR) $(if $(VIRT),--virt $(VIRT))
 
 test: deps-test
 	tools/run-tests.sh

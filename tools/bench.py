@@ -97,7 +97,7 @@ class Bench:
         log = open(self.tmp / "stratus.log", "wb")  # noqa: SIM115
         started = time.monotonic()
         self.proc = subprocess.Popen(
-            [str(STRATUS), "up", "--data-dir", str(self.tmp / "var")],
+            [str(STRATUS), "up", "--data-dir", str(self.tmp / "var"), "--virt", "fake"],
             env=env,
             stdout=log,
             stderr=log,

@@ -10,7 +10,9 @@
 #                  needs, and the init in tools/test-image/ (DHCP on eth0, OpenStack metadata from
 #                  a config-2 config drive or 169.254.169.254, keys for user cirros, a login
 #                  banner on ttyS0, the SSH server)
-#   cirros.qcow2   a bootable disk (SYSLINUX on a FAT file system holding vmlinuz + initrd.img)
+#   cirros.qcow2   a bootable disk (SYSLINUX on a FAT file system holding vmlinuz + initrd.img;
+#                  the guest mounts that file system read-write at /data, so files kept there
+#                  survive reboots, snapshots and resize reverts)
 #   MANIFEST       package versions and sizes; .build-key is the cache key
 #
 # The image registers either as one bootable disk (cirros.qcow2) or AMI-style as kernel (aki:

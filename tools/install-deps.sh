@@ -15,6 +15,21 @@ packages=(qemu-utils)
 # NOTE: the QEMU driver's tests boot real guests (TCG) in network namespaces of their own.
 [[ "$mode" == test ]] && packages+=(postgresql rabbitmq-server qemu-system-x86 dnsmasq-base
   busybox-static dropbear-bin cpio openssh-client iproute2 nftables)
+# NOTE: novnc is the console's web client (the proxy serves /usr/share/novnc); the console test
+# drives headless Chromium through chromedriver.
+packages+=(novnc)
+[[ "$mode" == test ]] && packages+=(chromium chromium-driver)
+# NOTE: genisoimage builds config drives (--config-drive True) and its isoinfo reads them in tests;
+# openssh-client is what `stratus ssh` runs.
+packages+=(genisoimage openssh-client)
+# NOTE: `stratus up` runs real VMs (the qemu driver, TCG where KVM does not work) and builds the
+# test guest image from Debian packages (tools/build-test-image.sh: kernel, busybox, dropbear,
+# SYSLINUX on a FAT disk made with mtools).
+packages+=(qemu-system-x86 qemu-utils busybox-static dropbear-bin cpio syslinux syslinux-common
+  mtools)
+# NOTE: compute hosts build each network's dataplane (linuxbridge backend) in network namespaces:
+# iproute2 (ip netns, bridges, taps), dnsmasq-base (DHCP), nftables (security groups).
+packages+=(iproute2 dnsmasq-base nftables)
 python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
 
 missing=()

@@ -51,3 +51,13 @@ def test_removals_succeed_when_nothing_was_made(impl: backend.NetworkBackend) ->
 def test_unknown_backend_is_refused() -> None:
     with pytest.raises(backend.UnknownBackend, match="unknown \\[network\\] backend 'ovs'"):
         backend.load("ovs")
+
+
+def test_host_side_without_a_state_directory_touches_nothing(impl: backend.NetworkBackend) -> None:
+    """Control-plane processes load the backend without a state directory: the host methods
+    then have nothing of theirs to act on (and never touch the host)."""
+    assert impl.host_network_ids() == []
+    impl.teardown_network("n1")
+    impl.apply_security_groups(_vif(), [])
+    impl.unplug("host-1", _vif())
+    assert impl.host_network_ids() == []

@@ -37,12 +37,15 @@ class RunningCloud:
         command: list[str] | None = None,
         cwd: Path | None = None,
         ports: dict[str, int] | None = None,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.log_path = log_path
         self.ports = ports or {
             name: free_port() for name in ("identity", "image", "compute", "network")
         }
+        # NOTE: the console proxy too, so clouds side by side (and a busy 6080) do not collide
+        self.ports.setdefault("novncproxy", free_port())
         self.env = dict(os.environ)
         self.env.update(
             STRATUS_MY_IP="127.0.0.1",
@@ -51,9 +54,14 @@ class RunningCloud:
             STRATUS_IMAGE__PORT=str(self.ports["image"]),
             STRATUS_COMPUTE__API_PORT=str(self.ports["compute"]),
             STRATUS_NETWORK__API_PORT=str(self.ports["network"]),
+            STRATUS_VNC__NOVNCPROXY_PORT=str(self.ports["novncproxy"]),
             PYTHONUNBUFFERED="1",
         )
-        cmd = command or [str(VENV_BIN / "stratus"), "up", "--data-dir", str(data_dir)]
+        self.env.update(extra_env or {})
+        # NOTE: the control-plane tests run the fake driver; test_real_vms.py asks for qemu
+        cmd = command or [
+            str(VENV_BIN / "stratus"), "up", "--data-dir", str(data_dir), "--virt", "fake",
+        ]  # fmt: skip
         self._log = open(log_path, "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
             cmd,

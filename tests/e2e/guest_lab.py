@@ -70,8 +70,9 @@ def run(*cmd: str) -> str:
 class GuestLab:
     """One namespace, one bridge, DHCP + metadata for the guests you ``add_host`` to it."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, serve_metadata: bool = True) -> None:
         self.workdir = workdir
+        self.serve_metadata = serve_metadata
         self.netns = f"stratus-test-{secrets.token_hex(4)}"
         self.bridge = "br0"
         self._hosts: dict[str, str] = {}
@@ -97,7 +98,8 @@ class GuestLab:
         run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.key_path))
         self.public_key = self.key_path.with_suffix(".pub").read_text().strip()
         self.set_metadata({"uuid": "lab", "hostname": "guest", "keys": {}})
-        self._start_metadata_server()
+        if self.serve_metadata:  # NOTE: without it, guests have only their config drive
+            self._start_metadata_server()
 
     # ------------------------------------------------------------------ guests
 

@@ -1,4 +1,5 @@
-"""`make up` from the repository: ready, Ctrl-C stops it cleanly, a second start reuses the data."""
+"""`make up VIRT=fake` from the repository (the control plane): ready, Ctrl-C stops it cleanly,
+a second start reuses the data."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def test_make_up_then_restart_keeps_data(tmp_path: Path) -> None:
     first = RunningCloud(
         data,
         tmp_path / "first.log",
-        ["make", "--no-print-directory", "up", f"DATA_DIR={data}"],
+        ["make", "--no-print-directory", "up", f"DATA_DIR={data}", "VIRT=fake"],
         cwd=REPO,
     )
     try:
@@ -35,7 +36,7 @@ def test_make_up_then_restart_keeps_data(tmp_path: Path) -> None:
     assert "Stratus is ready" in first.log()
     assert "stratus.cmd.all_in_one [- - -] stopped" in first.log(), first.log()
 
-    second = RunningCloud(data, tmp_path / "second.log", ports=first.ports)
+    second = RunningCloud(data, tmp_path / "second.log", ports=first.ports)  # --virt fake
     try:
         second.wait_ready()
         env2 = second.credentials("admin")

@@ -119,7 +119,7 @@ def build_apps(cfg: Config, db: Database, bus: MessageBus) -> list[ApiApp]:
     )
     apps.append(ApiApp("compute", cfg.compute.api_port, compute_app.build(compute_state)))
     # NOTE: security-group and network changes reach the compute hosts' dataplane by fanout
-    network_events.install(compute_state.compute)
+    network_events.install_for(cfg, compute_state.compute)
     network_state = NetworkState(
         name="network",
         config=cfg,

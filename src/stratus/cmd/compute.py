@@ -1,4 +1,4 @@
-"""``stratus compute --host NAME [--virt fake]``: one compute agent (Nova's ``nova-compute``).
+"""``stratus compute --host NAME [--virt qemu|fake]``: one compute agent (Nova's ``nova-compute``).
 
 The agent never opens the database: :func:`run` forbids it before anything else happens, and
 every read and write goes through the conductor over the bus. :func:`start` is also used by
@@ -12,14 +12,18 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 import httpx
 
+from stratus.client.auth import PasswordSession
 from stratus.cmd.service import RunningService
+from stratus.common import service_credentials
 from stratus.common.config import Config, ConfigError
-from stratus.compute import periodic, resource_tracker
+from stratus.compute import dataplane, periodic, resource_tracker
 from stratus.compute.agent import ComputeAgent
 from stratus.compute.image_client import ImageClient
+from stratus.compute.image_fetch import ImageFetcher
 from stratus.compute.ops.common import AgentEnv
 from stratus.compute.rpcapi import ComputeAPI
 from stratus.conductor.rpcapi import ConductorAPI
@@ -27,20 +31,53 @@ from stratus.db import engine
 from stratus.messaging.bus import MessageBus, Target
 from stratus.messaging.transport import get_bus
 from stratus.network import backend as network_backend
+from stratus.network.backend import NetworkBackend, UnknownBackend
+from stratus.network.metadata import service as metadata_service
+from stratus.network.metadata.service import MetadataService
 from stratus.virt import loader
+from stratus.virt.driver import VirtDriver
+
+if TYPE_CHECKING:
+    from stratus.virt.qemu.vifs import VifPlugger
 
 LOG = logging.getLogger(__name__)
 
 # NOTE: the first reports wait at most this long, so an agent started before its conductor
 # comes up quickly; the periodic tasks keep trying at their normal pace.
 STARTUP_TIMEOUT = 10.0
+# NOTE: a guest waiting for its metadata should not wait a minute for a conductor that is down.
+METADATA_LOOKUP_TIMEOUT = 10.0
+
+
+def vif_plugger(backend: NetworkBackend) -> VifPlugger | None:
+    """The tap-device plug-in a network backend offers the qemu driver (``vif_plugger()``)."""
+    factory = getattr(backend, "vif_plugger", None)
+    return cast("VifPlugger", factory()) if callable(factory) else None
+
+
+def load_driver(
+    cfg: Config,
+    virt: str,
+    backend: NetworkBackend,
+    http_transport: httpx.BaseTransport | None = None,
+) -> VirtDriver:
+    """The (not yet initialised) virt driver with what it needs from this host's services.
+
+    The qemu driver fetches images as the service user (``[service_user]``) and gets its tap
+    devices from the network backend.
+    """
+    if virt != "qemu":
+        return loader.load(virt, cfg)
+    session = PasswordSession(service_credentials.load(cfg), transport=http_transport)
+    return loader.load(virt, cfg, fetch_image=ImageFetcher(session), plugger=vif_plugger(backend))
 
 
 def make_env(
     cfg: Config, bus: MessageBus, host: str, virt: str, http_transport: httpx.BaseTransport | None
 ) -> AgentEnv:
     """The agent's environment: driver (initialised), RPC clients, network backend, images."""
-    driver = loader.load(virt, cfg)
+    backend = network_backend.load(cfg.network.backend, network_backend.runtime_dir(cfg.state_path))
+    driver = load_driver(cfg, virt, backend, http_transport)
     driver.init_host(host)
     env = AgentEnv(
         host=host,
@@ -48,7 +85,7 @@ def make_env(
         driver=driver,
         conductor=ConductorAPI(bus, timeout=cfg.default.rpc_response_timeout),
         compute=ComputeAPI(bus, timeout=cfg.default.rpc_response_timeout),
-        network=network_backend.load(cfg.network.backend),
+        network=backend,
         images=ImageClient(cfg.auth_url, cfg.default.region_name, transport=http_transport),
     )
     env.builds = threading.BoundedSemaphore(max(1, cfg.compute.max_concurrent_builds))
@@ -111,8 +148,25 @@ def start(
         lambda: periodic.sync_power_states(env),
         run_now=False,
     )
+    env.metadata = start_metadata(cfg, env, service)
+    # NOTE: runs at once too: after a host reboot the namespaces are rebuilt from the database
+    service.every("dataplane", max(1, cfg.network.resync_interval), lambda: dataplane.resync(env))
     LOG.info("compute agent %s started (virt driver %s)", host, virt)
     return service
+
+
+def start_metadata(
+    cfg: Config, env: AgentEnv, service: RunningService
+) -> MetadataService | None:
+    """This host's metadata servers (one per ``qdhcp-*`` namespace) when the network backend
+    runs DHCP namespaces here and ``[network] metadata_service`` is on."""
+    if not (cfg.network.metadata_service and env.network.capabilities.dhcp):
+        return None
+    conductor = env.conductor.prepare(timeout=METADATA_LOOKUP_TIMEOUT)
+    metadata = MetadataService(conductor.metadata_for_address)
+    service.every("metadata", metadata_service.SYNC_INTERVAL, metadata.sync)
+    service.on_stop.append(metadata.stop)
+    return metadata
 
 
 def _wait_for_signal() -> None:
@@ -139,9 +193,9 @@ def run(cfg: Config, host: str | None = None, virt: str | None = None) -> int:
             "process; set a rabbit:// URL to join a cloud"
         )
     try:
-        loader.load(virt, cfg)
+        load_driver(cfg, virt, network_backend.load(cfg.network.backend))  # (checks only)
         bus = get_bus(cfg.default.transport_url, default_timeout=cfg.default.rpc_response_timeout)
-    except ConfigError as exc:
+    except (ConfigError, UnknownBackend) as exc:
         LOG.error("%s", exc)
         return 2
     try:

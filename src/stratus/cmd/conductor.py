@@ -5,10 +5,12 @@ from __future__ import annotations
 from stratus.cmd import control_plane
 from stratus.cmd.service import RunningService
 from stratus.common.config import Config
+from stratus.compute.rpcapi import ComputeAPI
 from stratus.conductor import rpcapi
 from stratus.conductor.manager import ConductorManager
 from stratus.db.session import Database
 from stratus.messaging.bus import MessageBus, Target
+from stratus.services import network_events
 from stratus.services.servicegroup import CONDUCTOR
 
 
@@ -16,6 +18,8 @@ def start(cfg: Config, db: Database, bus: MessageBus) -> RunningService:
     """Serve topic ``conductor`` (as server ``[DEFAULT] host``) and heartbeat as
     ``stratus-conductor``; ``stop()`` on the result ends both."""
     service = RunningService(CONDUCTOR)
+    # NOTE: ports the conductor allocates and frees change what the hosts' dataplane allows
+    network_events.install_for(cfg, ComputeAPI(bus, timeout=cfg.default.rpc_response_timeout))
     target = Target(rpcapi.TOPIC, server=cfg.default.host)
     service.add_server(bus.serve(target, ConductorManager(cfg, db, bus), executor_threads=16))
     control_plane.add_heartbeat(service, cfg, db, rpcapi.TOPIC)

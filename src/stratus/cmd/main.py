@@ -26,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
         "--data-dir", dest="data_dir_sub", default=None, help="state directory (default ./var)"
     )
     up.add_argument(
-        "--virt", default=None, help="virt driver: fake (default: [compute] virt_driver)"
+        "--virt", default=None, help="virt driver: qemu | fake (default: [compute] virt_driver)"
     )
     api = sub.add_parser("api", help="run the REST APIs")
     api.add_argument("--data-dir", dest="data_dir_sub", default=None)
@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     compute.add_argument(
         "--virt", default=None, help="virt driver: fake | qemu (default: [compute] virt_driver)"
     )
+    proxy = sub.add_parser("novncproxy", help="run the noVNC console proxy of a compute host")
+    proxy.add_argument("--data-dir", dest="data_dir_sub", default=None)
+    proxy.add_argument("--host", default=None, help="compute host name (default: [DEFAULT] host)")
     for name, text in (
         ("conductor", "run the conductor (workflows; the compute agents' database access)"),
         ("scheduler", "run the scheduler (placement and resource claims)"),
@@ -45,14 +48,25 @@ def _parser() -> argparse.ArgumentParser:
     from stratus.cmd import manage
 
     manage.add_parser(sub)
+    from stratus.cli import ssh
+
+    ssh.add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "ssh":  # a tenant command: OS_* credentials, no Stratus configuration
+        from stratus.cli import ssh
+
+        return ssh.run(args)
     data_dir = getattr(args, "data_dir_sub", None) or args.data_dir
+    # NOTE: --virt goes in as an override so defaults derived from it (the network backend)
+    # follow the command line, not the file.
+    virt = getattr(args, "virt", None)
+    overrides = {"compute": {"virt_driver": virt}} if virt else None
     try:
-        cfg = config.load(args.config_file, state_path=data_dir)
+        cfg = config.load(args.config_file, state_path=data_dir, overrides=overrides)
     except ConfigError as exc:
         print(f"stratus: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -62,8 +76,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         from stratus.cmd import all_in_one
 
-        if args.virt:
-            cfg.compute.virt_driver = args.virt
         return all_in_one.run(cfg)
     if args.command == "api":
         from stratus.cmd import api
@@ -73,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         from stratus.cmd import compute
 
         return compute.run(cfg, args.host, args.virt)
+    if args.command == "novncproxy":
+        from stratus.cmd import novncproxy
+
+        return novncproxy.run(cfg, args.host)
     if args.command == "conductor":
         from stratus.cmd import conductor
 

@@ -10,7 +10,7 @@ import yaml
 
 from stratus.api import deploy
 from stratus.api.common import openapi
-from stratus.cmd import manage_compute
+from stratus.cmd import manage_compute, test_image
 from stratus.common.config import Config, render_ini
 from stratus.db import migrate
 from stratus.identity import fernet
@@ -36,6 +36,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     api.add_argument("service", choices=["identity", "image", "compute", "network"])
     api.add_argument("--format", choices=["yaml", "json"], default="yaml")
     msub.add_parser("config", help="print the effective configuration as INI")
+    test_image.add_parser(msub)
     manage_compute.add_parsers(msub)
 
 
@@ -54,6 +55,8 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
     cmd = args.manage_command
     if cmd in ("service", "host", "cell"):
         return manage_compute.run(args, cfg)
+    if cmd == "image":
+        return test_image.run(args, cfg)
     if cmd == "db":
         db = deploy.open_database(cfg)
         try:

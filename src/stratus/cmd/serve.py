@@ -29,7 +29,7 @@ class _Server(uvicorn.Server):
 def _server(app: ApiApp, host: str) -> _Server:
     config = uvicorn.Config(
         app.app,
-        host=host,
+        host=app.host or host,
         port=app.port,
         log_config=None,
         access_log=False,
@@ -85,7 +85,7 @@ async def serve_all(
     tasks = [asyncio.create_task(s.serve()) for s in servers]
     if await _wait_started(servers, tasks):
         for a in apps:
-            LOG.info("%s API listening on %s:%d", a.name, host, a.port)
+            LOG.info("%s API listening on %s:%d", a.name, a.host or host, a.port)
         if on_ready is not None:
             on_ready()
     results = await asyncio.gather(*tasks, return_exceptions=True)

@@ -113,7 +113,8 @@ class ComputeSection:
     """``[compute]``: the compute API and the compute agents."""
 
     api_port: int = 8774
-    virt_driver: str = "fake"
+    # qemu: real virtual machines (``stratus up`` default); fake: in-memory, for scale tests
+    virt_driver: str = "qemu"
     # qemu driver acceleration: kvm | qemu (TCG emulation) | auto (probe KVM by booting a guest)
     virt_type: str = "auto"
     instances_path: str = "$state_path/instances"
@@ -125,6 +126,10 @@ class ComputeSection:
     reserved_host_cpus: int = 0
     max_concurrent_builds: int = 10
     sync_power_state_interval: int = 600
+    # ``stratus up`` with the qemu driver builds the test guest image (tools/build-test-image.sh)
+    # and registers it as the public image ``cirros`` when missing
+    register_test_image: bool = True
+    test_image_dir: str = "$state_path/test-image"
     resize_confirm_window: int = 0
     max_microversion: str = "2.79"
 
@@ -168,11 +173,51 @@ class NetworkSection:
     """``[network]``: the Neutron-compatible network API and its dataplane backend."""
 
     api_port: int = 9696
-    backend: str = "noop"
+    # empty: linuxbridge when [compute] virt_driver is qemu, else noop (see ``load``)
+    backend: str = ""
     default_network_name: str = "private"
     default_network_cidr: str = "10.0.0.0/24"
     dns_nameservers: str = ""
     base_mac: str = "fa:16:3e:00:00:00"
+    # compute hosts serve 169.254.169.254 in each network's DHCP namespace (backends with DHCP)
+    metadata_service: bool = True
+    # seconds between a compute host's full resync of its dataplane (namespaces, DHCP entries,
+    # security-group rules) with the database; changes also arrive at once over the bus
+    resync_interval: int = 30
+
+
+@dataclasses.dataclass
+class ServiceUserSection:
+    """``[service_user]``: the credentials compute hosts use to fetch images (Nova's section).
+
+    With no ``password``, it is read from ``<data dir>/service-credentials``, which the identity
+    bootstrap writes (an INI fragment of this section: copy it to compute hosts elsewhere).
+    """
+
+    # empty: [identity] auth_url (or this machine's identity endpoint)
+    auth_url: str = ""
+    username: str = "stratus"
+    password: str = ""
+    project_name: str = "service"
+    user_domain_name: str = "Default"
+    project_domain_name: str = "Default"
+
+
+@dataclasses.dataclass
+class VncSection:
+    """``[vnc]``: the noVNC console: ``stratus novncproxy`` and its console tokens (Nova's
+    ``[vnc]`` plus ``[consoleauth] token_ttl``)."""
+
+    enabled: bool = True
+    # empty: http://<the instance host's my_ip>:<novncproxy_port>/vnc_auto.html
+    novncproxy_base_url: str = ""
+    # empty: [api] bind_host
+    novncproxy_host: str = ""
+    novncproxy_port: int = 6080
+    # seconds a console URL stays valid (it also works only once)
+    token_ttl: int = 600
+    # noVNC's web client (Debian package ``novnc``)
+    novnc_dir: str = "/usr/share/novnc"
 
 
 @dataclasses.dataclass
@@ -218,6 +263,8 @@ class Config:
     scheduler: SchedulerSection = dataclasses.field(default_factory=SchedulerSection)
     fake_driver: FakeDriverSection = dataclasses.field(default_factory=FakeDriverSection)
     network: NetworkSection = dataclasses.field(default_factory=NetworkSection)
+    service_user: ServiceUserSection = dataclasses.field(default_factory=ServiceUserSection)
+    vnc: VncSection = dataclasses.field(default_factory=VncSection)
     quota: QuotaSection = dataclasses.field(default_factory=QuotaSection)
     oslo_policy: PolicySection = dataclasses.field(default_factory=PolicySection)
 
@@ -339,6 +386,9 @@ def load(
         cfg.default.my_ip = detect_my_ip()
     if not cfg.default.host:
         cfg.default.host = socket.gethostname()
+    if not cfg.network.backend:
+        # NOTE: real VMs need a real dataplane; the fake driver's instances need none.
+        cfg.network.backend = "linuxbridge" if cfg.compute.virt_driver == "qemu" else "noop"
     _expand(cfg)
     return cfg
 

@@ -8,9 +8,11 @@ action events).
 
 from __future__ import annotations
 
+from stratus.compute import dataplane
 from stratus.compute.ops import build, console, delete, power, reboot, rebuild, resize, snapshot
 from stratus.compute.ops.common import AgentEnv
 from stratus.messaging.bus import rpc_method
+from stratus.objects.console import ConsoleConnectInfo
 from stratus.objects.flavor import Flavor
 from stratus.objects.image import ImageMeta
 from stratus.objects.instance import Instance
@@ -103,3 +105,16 @@ class ComputeAgent:
     @rpc_method
     def get_host_uptime(self) -> str:
         return self.env.driver.get_host_uptime()
+
+    @rpc_method
+    def get_vnc_console(self, instance: Instance, console_type: str) -> ConsoleConnectInfo:
+        return console.get_vnc_console(self.env, instance, console_type)
+
+    # -- network dataplane (fanouts) -----------------------------------------------------------
+    @rpc_method
+    def security_groups_changed(self, security_group_ids: list[str], port_ids: list[str]) -> None:
+        dataplane.refresh_security_groups(self.env, security_group_ids, port_ids)
+
+    @rpc_method
+    def networks_changed(self, network_ids: list[str]) -> None:
+        dataplane.refresh_networks(self.env, network_ids)

@@ -4,13 +4,16 @@ Version history:
 
 * 1.0 — initial version: build, terminate, power actions, rebuild, snapshot, console output,
   and the resize / cold-migration steps (prep, resize, finish, confirm, revert, finish revert);
-  ``get_host_uptime`` (call) for the hypervisor uptime API.
+  ``get_host_uptime`` (call) for the hypervisor uptime API; ``get_vnc_console`` (call) for
+  the noVNC console; ``security_groups_changed`` and ``networks_changed`` (fanouts from
+  the network services) for the hosts' network dataplane.
 """
 
 from __future__ import annotations
 
 from stratus.messaging.bus import MessageBus, Target
 from stratus.messaging.rpc import RpcClient
+from stratus.objects.console import ConsoleConnectInfo
 from stratus.objects.flavor import Flavor
 from stratus.objects.image import ImageMeta
 from stratus.objects.instance import Instance
@@ -123,3 +126,25 @@ class ComputeAPI(RpcClient):
         """The host's ``uptime`` line (``os-hypervisors/{id}/uptime``); a short timeout, since
         the API waits for it."""
         return str(self.prepare(server=host, timeout=timeout).call("get_host_uptime"))
+
+    # -- consoles --------------------------------------------------------------------------------
+    def get_vnc_console(
+        self, host: str, instance: Instance, console_type: str
+    ) -> ConsoleConnectInfo:
+        """Where the running instance's VNC server is on ``host`` (plus the host's noVNC URL
+        base); ``Invalid`` (400) for an unavailable console type, ``Conflict`` (409) when the
+        instance does not run there."""
+        return self._on(host).call_as(
+            ConsoleConnectInfo, "get_vnc_console", instance=instance, console_type=console_type
+        )
+
+    # -- network dataplane (fanouts to every agent, from the network services) ----------------
+    def security_groups_changed(self, security_group_ids: list[str], port_ids: list[str]) -> None:
+        """Hosts re-render the rules of their ports in these groups and of these ports."""
+        self.fanout(
+            "security_groups_changed", security_group_ids=security_group_ids, port_ids=port_ids
+        )
+
+    def networks_changed(self, network_ids: list[str]) -> None:
+        """Hosts re-read these networks (and remove those that were deleted)."""
+        self.fanout("networks_changed", network_ids=network_ids)

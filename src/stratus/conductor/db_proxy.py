@@ -25,8 +25,9 @@ from stratus.db.repositories.compute import migrations_conductor as migrations
 from stratus.db.session import Database
 from stratus.objects.compute_node import HostResources
 from stratus.objects.instance import Instance
-from stratus.objects.network import VIF
-from stratus.services import servicegroup
+from stratus.objects.metadata import InstanceMetadata
+from stratus.objects.network import VIF, NetworkDataplane, SecurityRule
+from stratus.services import network_metadata, servicegroup
 
 LOG = logging.getLogger(__name__)
 
@@ -213,3 +214,18 @@ def resize_reverted(db: Database, instance_uuid: str, migration_uuid: str) -> No
             if source is not None:
                 allocations.move(session, migration_uuid, instance_uuid, source)
         migrations.set_status(migration, "reverted")
+
+
+def metadata_for_address(db: Database, network_id: str, address: str) -> InstanceMetadata | None:
+    with db.read() as session:
+        return network_metadata.for_address(session, network_id, address)
+
+
+def network_dataplane(db: Database, host: str, network_ids: list[str]) -> list[NetworkDataplane]:
+    with db.read() as session:
+        return network.dataplane(session, host, network_ids)
+
+
+def port_security_rules(db: Database, port_ids: list[str]) -> dict[str, list[SecurityRule]]:
+    with db.read() as session:
+        return network.security_rules(session, port_ids)

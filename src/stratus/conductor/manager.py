@@ -20,11 +20,14 @@ from stratus.conductor.tasks.reschedule import RescheduleTask
 from stratus.db.session import Database
 from stratus.messaging.bus import MessageBus, rpc_method
 from stratus.objects.compute_node import HostResources
+from stratus.objects.console import ConsoleConnectInfo
 from stratus.objects.flavor import Flavor
 from stratus.objects.instance import Instance
-from stratus.objects.network import VIF
+from stratus.objects.metadata import InstanceMetadata
+from stratus.objects.network import VIF, NetworkDataplane, SecurityRule
 from stratus.objects.request_spec import RequestSpec
 from stratus.scheduler.rpcapi import SchedulerAPI
+from stratus.services import compute_consoles
 
 LOG = logging.getLogger(__name__)
 
@@ -129,6 +132,25 @@ class ConductorManager:
     @rpc_method
     def resize_reverted(self, instance_uuid: str, migration_uuid: str) -> None:
         db_proxy.resize_reverted(self.db, instance_uuid, migration_uuid)
+
+    # -- console proxies -------------------------------------------------------------------
+    @rpc_method
+    def console_token_consume(self, token: str) -> ConsoleConnectInfo | None:
+        return compute_consoles.consume_token(self.db, token)
+
+    # -- metadata servers --------------------------------------------------------------------
+    @rpc_method
+    def metadata_for_address(self, network_id: str, address: str) -> InstanceMetadata | None:
+        return db_proxy.metadata_for_address(self.db, network_id, address)
+
+    # -- network dataplane of compute hosts ----------------------------------------------------
+    @rpc_method
+    def network_dataplane(self, host: str, network_ids: list[str]) -> list[NetworkDataplane]:
+        return db_proxy.network_dataplane(self.db, host, network_ids)
+
+    @rpc_method
+    def port_security_rules(self, port_ids: list[str]) -> dict[str, list[SecurityRule]]:
+        return db_proxy.port_security_rules(self.db, port_ids)
 
 
 def _run(task: BuildTask | MigrateTask | RescheduleTask) -> None:

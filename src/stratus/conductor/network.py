@@ -7,6 +7,11 @@ functions, and the interface they rely on is written down once::
                           security_groups, host) -> list[VIF]
     deallocate_for_instance(session, instance_uuid) -> None     # idempotent
     network_info(session, instance_uuid) -> list[VIF]
+
+and the compute hosts' dataplane (``stratus.services.network_dataplane``)::
+
+    dataplane(session, host, network_ids) -> list[NetworkDataplane]
+    security_rules(session, port_ids) -> dict[port id, list[SecurityRule]]
 """
 
 from __future__ import annotations
@@ -17,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from stratus.common.config import Config
 from stratus.db.models.compute import Instance
-from stratus.objects.network import VIF
-from stratus.services import network_ports
+from stratus.objects.network import VIF, NetworkDataplane, SecurityRule
+from stratus.services import network_dataplane, network_ports
 
 
 def allocate(session: Session, cfg: Config, row: Instance, host: str) -> list[VIF]:
@@ -41,3 +46,11 @@ def deallocate(session: Session, instance_uuid: str) -> None:
 
 def info(session: Session, instance_uuid: str) -> list[VIF]:
     return network_ports.network_info(session, instance_uuid)
+
+
+def dataplane(session: Session, host: str, network_ids: list[str]) -> list[NetworkDataplane]:
+    return network_dataplane.for_host(session, host, network_ids)
+
+
+def security_rules(session: Session, port_ids: list[str]) -> dict[str, list[SecurityRule]]:
+    return network_dataplane.port_rules(session, port_ids)

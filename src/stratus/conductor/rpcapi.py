@@ -4,7 +4,10 @@ Version history:
 
 * 1.0 — initial version: build/migrate workflows (from the API) and the database proxy used by
   compute agents (heartbeats, resource reports, instance reads and updates, faults, action
-  events, migrations, network info, delete completion).
+  events, migrations, network info, delete completion); ``console_token_consume`` for the
+  console proxies on compute hosts; ``metadata_for_address`` for the metadata servers on
+  compute hosts; ``network_dataplane`` and ``port_security_rules`` for the network
+  dataplane of compute hosts.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from typing import Any
 from stratus.messaging.bus import MessageBus, Target
 from stratus.messaging.rpc import RpcClient
 from stratus.objects.compute_node import HostResources
+from stratus.objects.console import ConsoleConnectInfo
 from stratus.objects.flavor import Flavor
 from stratus.objects.instance import Instance
-from stratus.objects.network import VIF
+from stratus.objects.metadata import InstanceMetadata
+from stratus.objects.network import VIF, NetworkDataplane, SecurityRule
 from stratus.objects.request_spec import RequestSpec
 
 TOPIC = "conductor"
@@ -162,3 +167,32 @@ class ConductorAPI(RpcClient):
     def resize_reverted(self, instance_uuid: str, migration_uuid: str) -> None:
         """Back on the source: drop the destination allocation, migration -> reverted."""
         self.call("resize_reverted", instance_uuid=instance_uuid, migration_uuid=migration_uuid)
+
+    # -- console proxies (calls) ---------------------------------------------------------------
+    def console_token_consume(self, token: str) -> ConsoleConnectInfo | None:
+        """The console a token opens, once: None when it is unknown, used, expired, or its
+        instance has gone from the token's host. The conductor stores only token hashes."""
+        result = self.call("console_token_consume", token=token)
+        return result if isinstance(result, ConsoleConnectInfo) else None
+
+    # -- metadata servers on compute hosts (calls) ---------------------------------------------
+    def metadata_for_address(self, network_id: str, address: str) -> InstanceMetadata | None:
+        """The live instance whose port on ``network_id`` holds the fixed IP ``address`` (with
+        its ports, key type, launch index and reservation id); None when there is none."""
+        result = self.call("metadata_for_address", network_id=network_id, address=address)
+        return result if isinstance(result, InstanceMetadata) else None
+
+    # -- network dataplane of compute hosts (calls) ----------------------------------------------
+    def network_dataplane(self, host: str, network_ids: list[str]) -> list[NetworkDataplane]:
+        """Every network with a port bound to ``host`` plus those of ``network_ids`` that still
+        exist (an absent one was deleted), each with its subnets and the ports bound there."""
+        result = self.call("network_dataplane", host=host, network_ids=network_ids)
+        return [n for n in result if isinstance(n, NetworkDataplane)]
+
+    def port_security_rules(self, port_ids: list[str]) -> dict[str, list[SecurityRule]]:
+        """port id -> the rules of all its groups, remote groups resolved to member addresses
+        (empty for a port without port security or one that no longer exists)."""
+        result = self.call("port_security_rules", port_ids=port_ids)
+        return {
+            str(k): [r for r in v if isinstance(r, SecurityRule)] for k, v in dict(result).items()
+        }

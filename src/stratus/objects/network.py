@@ -52,3 +52,39 @@ class SecurityRule(VersionedObject):
     port_range_max: int | None = None
     remote_ip_prefix: str | None = None
     remote_group_id: str | None = None
+
+
+class DhcpSubnet(VersionedObject):
+    """A subnet as a compute host's bridge and DHCP server need it.
+
+    ``host_routes`` are Neutron's ``[{"destination": cidr, "nexthop": ip}]``.
+    """
+
+    # Version 1.0: initial version
+    VERSION: ClassVar[str] = "1.0"
+
+    id: str
+    cidr: str
+    ip_version: int = 4
+    gateway_ip: str | None = None
+    enable_dhcp: bool = True
+    dns_nameservers: list[str] = []
+    host_routes: list[dict[str, str]] = []
+
+
+class NetworkDataplane(VersionedObject):
+    """One network as the dataplane of one compute host needs it.
+
+    The network with its subnets and the ports bound to that host (``ports``, with the host
+    name DHCP hands each of them out in ``hostnames``: port id -> name).
+    """
+
+    # Version 1.0: initial version
+    VERSION: ClassVar[str] = "1.0"
+
+    id: str
+    name: str = ""
+    mtu: int = 1500
+    subnets: list[DhcpSubnet] = []
+    ports: list[VIF] = []
+    hostnames: dict[str, str] = {}

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from stratus.common import exceptions
 from stratus.db.models.compute import Instance
-from stratus.db.repositories.compute import instances, server_refs
+from stratus.db.repositories.compute import instances
 from stratus.objects import states as s
 from stratus.services import network_ports
 from stratus.services.compute_api import ServerApi, Transition
@@ -133,19 +133,6 @@ def console_output(api: ServerApi, uuid: str, length: int | None) -> str:
         lines = output.splitlines(keepends=True)
         output = "".join(lines[-length:]) if length > 0 else ""
     return output
-
-
-def remote_console(api: ServerApi, uuid: str, protocol: str, console_type: str) -> None:
-    """Consoles need the console proxy (next issue): 400 like Nova for unavailable types."""
-    with api.db.read() as session:
-        row = api.load(session, uuid)
-        api.check_host(session, row)
-        kind = server_refs.hypervisor_type(session, row.host) or "unknown"
-    hypervisor = "the fake driver" if kind == "fake" else f"the {kind} hypervisor"
-    raise exceptions.Invalid(
-        f"Unavailable console type {console_type}: {protocol} consoles are not supported by "
-        f"{hypervisor}."
-    )
 
 
 def inject_network_info(api: ServerApi, uuid: str) -> None:

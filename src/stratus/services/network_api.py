@@ -22,6 +22,7 @@ from stratus.db.repositories.network.listing import ListQuery, touch
 from stratus.db.session import Database
 from stratus.network.backend import NetworkSpec
 from stratus.network.errors import InUse, NetworkInUse, NetworkNotFound
+from stratus.services import network_events
 from stratus.services.network_common import (
     Caller,
     backend,
@@ -216,6 +217,7 @@ def update_network(
         touch(row)
         session.flush()
         backend(cfg).ensure_network(spec_of(session, row))
+        network_events.note(session, networks=[row.id])
         return view(session, [row])[0]
 
 
@@ -225,6 +227,7 @@ def delete_network(db: Database, cfg: Config, caller: Caller, network_id: str) -
         row = find_writable(session, caller, network_id, "delete_network")
         if repo.ports_in_use(session, row.id):
             raise NetworkInUse(row.id)
+        network_events.note(session, networks=[row.id])
         repo.delete(session, row)
     backend(cfg).delete_network(network_id)
 

@@ -24,7 +24,13 @@ from stratus.db.repositories.network.listing import ListQuery, touch
 from stratus.db.session import Database
 from stratus.network import macs
 from stratus.network.errors import InUse, MacAddressInUse, PortNotFound
-from stratus.services import network_addresses, network_api, network_secgroups, network_vifs
+from stratus.services import (
+    network_addresses,
+    network_api,
+    network_events,
+    network_secgroups,
+    network_vifs,
+)
 from stratus.services.network_addresses import FixedIPRequest
 from stratus.services.network_common import Caller, backend, enforce_quota, reading
 
@@ -246,10 +252,13 @@ def update_port(
         _check_attrs(
             caller, "update_port", dataclasses.replace(spec, project_id=row.project_id), network
         )
+        old_groups = repo.security_group_ids(session, [row.id])[row.id]
         _update_row(session, cfg, row, network, spec)
         touch(row)
         session.flush()
-        network_vifs.push_rules(session, cfg, [row.id])
+        network_vifs.push_rules(session, cfg, [row.id], old_groups)
+        if row.binding_host_id:
+            network_events.note(session, networks=[row.network_id])
         return views(session, [row])[0]
 
 
@@ -264,4 +273,7 @@ def delete_port(db: Database, caller: Caller, port_id: str) -> None:
                 f"Port {row.id} cannot be deleted directly via the port API: has device owner "
                 "network:router_interface."
             )
+        network_events.ports_changed(session, [row.id])
+        if row.binding_host_id:
+            network_events.note(session, networks=[row.network_id])
         repo.delete(session, row)

@@ -37,7 +37,7 @@ from stratus.db.repositories.network import security_groups as sg_repo
 from stratus.db.repositories.network import subnets as subnet_repo
 from stratus.network import ipam
 from stratus.objects.network import VIF
-from stratus.services import network_secgroups, network_vifs
+from stratus.services import network_events, network_secgroups, network_vifs
 from stratus.services.network_common import SYSTEM, Caller, backend
 from stratus.services.network_port_api import FixedIPRequest, PortInput, new_port
 
@@ -212,7 +212,9 @@ def allocate_for_instance(
 
 def deallocate_for_instance(session: Session, instance_uuid: str) -> None:
     """Delete the ports made for the server and unbind the ones the user brought; idempotent."""
-    for port in port_repo.of_device(session, instance_uuid):
+    ports = port_repo.of_device(session, instance_uuid)
+    network_events.ports_changed(session, [p.id for p in ports])
+    for port in ports:
         if not port.preserve_on_delete:
             port_repo.delete(session, port)
             continue
@@ -274,8 +276,7 @@ def add_security_group(
             port.revision_number += 1
     _record_names(session, instance_uuid)
     session.flush()
-    if cfg is not None:
-        network_vifs.push_rules(session, cfg, [p.id for p in ports])
+    network_events.ports_changed(session, [p.id for p in ports])
 
 
 def remove_security_group(
@@ -297,8 +298,7 @@ def remove_security_group(
             port.revision_number += 1
     _record_names(session, instance_uuid)
     session.flush()
-    if cfg is not None:
-        network_vifs.push_rules(session, cfg, [p.id for p in ports])
+    network_events.ports_changed(session, [p.id for p in ports], old_groups=[sg_id])
 
 
 def instance_group_ids(session: Session, instance_uuid: str) -> list[str]:

@@ -21,7 +21,7 @@ from stratus.db.repositories.network.listing import ListQuery, touch
 from stratus.db.session import Database
 from stratus.network import ipam
 from stratus.network.errors import InvalidInput, SubnetInUse, SubnetNotFound
-from stratus.services import network_api
+from stratus.services import network_api, network_events
 from stratus.services.network_common import Caller, backend, enforce_quota, reading
 
 IPV6_MODES = ("slaac", "dhcpv6-stateful", "dhcpv6-stateless")
@@ -145,6 +145,7 @@ def create_subnet(db: Database, cfg: Config, caller: Caller, spec: SubnetInput) 
         touch(network)
         session.flush()
         backend(cfg).ensure_network(network_api.spec_of(session, network))
+        network_events.note(session, networks=[network.id])
         return row
 
 
@@ -197,6 +198,7 @@ def update_subnet(
                 setattr(row, attr, getattr(spec, attr))
         touch(row)
         session.flush()
+        network_events.note(session, networks=[row.network_id])
         return row
 
 
@@ -211,6 +213,7 @@ def delete_subnet(db: Database, cfg: Config, caller: Caller, subnet_id: str) -> 
         touch(network)
         session.flush()
         backend(cfg).ensure_network(network_api.spec_of(session, network))
+        network_events.note(session, networks=[network.id])
 
 
 def pools_of(row: Subnet) -> Sequence[ipam.Pool]:

@@ -1,9 +1,9 @@
-"""Ports as the dataplane sees them: ``VIF`` objects, and pushing security-group rules to the
-backend when what a port allows changes.
+"""Ports as the dataplane sees them: ``VIF`` objects, and telling compute hosts when what a
+port allows changes.
 
-``push_rules`` is called by the port, group and server services after a change; it does nothing
-unless the configured backend enforces security groups (``capabilities``), so API-only
-deployments (``noop``) pay nothing for it.
+``push_rules`` / ``push_group_rules`` are called by the port, group and server services after a
+change; the hosts hear about it through ``network_events`` once the transaction commits and
+fetch the rules from the conductor (``network_dataplane.port_rules``).
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from sqlalchemy.orm import Session
 from stratus.common.config import Config
 from stratus.db.models.network import Network, Port, SecurityGroupRule
 from stratus.db.repositories.network import ports as port_repo
-from stratus.db.repositories.network import security_groups as sg_repo
 from stratus.db.repositories.network import subnets as subnet_repo
 from stratus.objects.network import VIF, FixedIP, SecurityRule
-from stratus.services.network_common import backend
+from stratus.services import network_events
 
 
 def vif(session: Session, port: Port, groups: Sequence[str]) -> VIF:
@@ -56,7 +55,8 @@ def vifs(session: Session, ports: Sequence[Port]) -> list[VIF]:
     return [vif(session, p, groups[p.id]) for p in ports]
 
 
-def _rule(row: SecurityGroupRule) -> SecurityRule:
+def rule_object(row: SecurityGroupRule) -> SecurityRule:
+    """A stored rule as the wire object a dataplane backend enforces."""
     return SecurityRule(
         id=row.id,
         security_group_id=row.security_group_id,
@@ -70,22 +70,15 @@ def _rule(row: SecurityGroupRule) -> SecurityRule:
     )
 
 
-def push_rules(session: Session, cfg: Config, port_ids: Iterable[str]) -> None:
-    """Give the backend the rules of each port's groups (all of them; none without port
-    security). Call after the change, in the same transaction."""
-    dataplane = backend(cfg)
-    if not dataplane.capabilities.enforces_security_groups:
-        return
-    ports = [
-        p for p in (port_repo.get(session, i, port_repo.visible(None, True)) for i in port_ids) if p
-    ]
-    for item in vifs(session, ports):
-        groups = item.security_group_ids if item.port_security_enabled else []
-        rules = [r for rs in sg_repo.rules_of(session, groups).values() for r in rs]
-        dataplane.apply_security_groups(item, [_rule(r) for r in rules])
+def push_rules(
+    session: Session, cfg: Config, port_ids: Iterable[str], old_groups: Iterable[str] = ()
+) -> None:
+    """After what ports allow changed (groups, addresses, port security): tell the compute
+    hosts once the transaction commits (``network_events``). ``old_groups``: groups the ports
+    just left. Call after the change, in the same transaction."""
+    network_events.ports_changed(session, port_ids, old_groups)
 
 
 def push_group_rules(session: Session, cfg: Config, sg_id: str) -> None:
-    """After a group's rules changed: every port using the group."""
-    if backend(cfg).capabilities.enforces_security_groups:
-        push_rules(session, cfg, sg_repo.port_ids_using(session, sg_id))
+    """After a group's rules changed: every port using the group (on every host)."""
+    network_events.rules_changed(session, sg_id)

@@ -147,6 +147,17 @@ class VirtDriver(abc.ABC):
     def get_console_output(self, instance: Instance) -> str:
         raise NotSupported()
 
+    def get_vnc_console(self, instance: Instance) -> Path:
+        """The unix socket of the instance's VNC server, which must be running now
+        (``InstanceNotFound`` otherwise). Drivers with ``supports_vnc_console`` implement it."""
+        raise NotSupported()
+
+    def vnc_socket_path(self, instance_uuid: str) -> Path:
+        """Where the VNC server of instance ``instance_uuid`` listens on this host, checking
+        nothing (pure; works before ``init_host``). The console proxy computes the socket from
+        a validated token's instance with it, never from what a client sends."""
+        raise NotSupported()
+
     def migrate_disk_and_power_off(
         self, instance: Instance, dest_host: str, new_flavor: Flavor
     ) -> None:

@@ -14,6 +14,10 @@ Failure injection (documented contract, used by tests of rescheduling and error 
   ``finish_migration``, ``confirm_migration``, ``revert_migration``, ``destroy`` …) that raise
   ``DriverError`` on any host.
 
+VNC consoles: ``get_vnc_console`` of a running VM names ``<vnc_dir>/<uuid>.sock`` (``vnc_dir``
+defaults to a per-user directory under the temp dir), where nothing listens unless a test
+starts a VNC server there — the console proxy then works end to end without QEMU.
+
 Tests can also change the "hypervisor" behind Stratus's back: :meth:`FakeDriver.external_stop`
 (the guest shut itself down) and :meth:`FakeDriver.external_destroy` (the VM vanished).
 
@@ -24,6 +28,8 @@ Tests can also change the "hypervisor" behind Stratus's back: :meth:`FakeDriver.
 from __future__ import annotations
 
 import dataclasses
+import os
+import tempfile
 import threading
 import time
 import uuid
@@ -80,12 +86,14 @@ class FakeDriver(VirtDriver):
     """An in-memory hypervisor; see the module docstring for its test hooks."""
 
     name: ClassVar[str] = "fake"
-    capabilities: ClassVar[Capabilities] = Capabilities(supports_vnc_console=False)
+    capabilities: ClassVar[Capabilities] = Capabilities(supports_vnc_console=True)
 
     def __init__(self, conf: FakeDriverSection | None = None, host_ip: str | None = None) -> None:
         self.conf = conf or FakeDriverSection()
         self.host_ip = host_ip
         self.host = ""
+        # nothing listens here unless a test does (see the module docstring)
+        self.vnc_dir = Path(tempfile.gettempdir()) / f"stratus-fake-vnc-{os.getuid()}"
         self._vms: dict[str, FakeVM] = {}
         self._lock = threading.Lock()
 
@@ -256,6 +264,15 @@ class FakeDriver(VirtDriver):
     def get_console_output(self, instance: Instance) -> str:
         with self._lock:
             return "\n".join(self._vm(instance).console) + "\n"
+
+    def get_vnc_console(self, instance: Instance) -> Path:
+        with self._lock:
+            if self._vm(instance).power_state != _RUNNING:
+                raise InstanceNotFound(f"Instance {instance.uuid} is not running.")
+        return self.vnc_socket_path(instance.uuid)
+
+    def vnc_socket_path(self, instance_uuid: str) -> Path:
+        return self.vnc_dir / f"{instance_uuid}.sock"
 
     # -- resize / cold migration -------------------------------------------------------------
     def migrate_disk_and_power_off(

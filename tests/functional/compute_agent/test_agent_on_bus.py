@@ -29,7 +29,10 @@ class Rig:
         self.cfg = config.load(
             state_path=str(tmp_path / "state"),
             environ={},
-            overrides={"DEFAULT": {"report_interval": 1, "host": "ctl"}},
+            overrides={
+                "DEFAULT": {"report_interval": 1, "host": "ctl"},
+                "compute": {"virt_driver": "fake"},
+            },
         )
         self.bus = InProcBus(f"memory://agent-{uuid.uuid4().hex}")
         self.conductor = ConductorDouble()

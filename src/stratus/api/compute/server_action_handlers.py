@@ -11,6 +11,7 @@ from stratus.api.compute.server_actions import ActionCall, action
 from stratus.api.compute.servers import access_ip
 from stratus.common import exceptions
 from stratus.services import compute_actions as power
+from stratus.services import compute_consoles as consoles
 from stratus.services import compute_migrations as moves
 from stratus.services.compute_create import generate_password
 
@@ -107,8 +108,10 @@ def restore(call: ActionCall) -> None:
     lambda _v: sch.vnc_console("os-getVNCConsole"),
     max_version=(2, 5),
 )
-def vnc_console(call: ActionCall) -> None:
-    power.remote_console(call.api, call.server_id, "vnc", call.arg_dict["type"])
+def vnc_console(call: ActionCall) -> Reply:
+    console_type = call.arg_dict["type"]
+    url = consoles.remote_console(call.api, call.server_id, "vnc", console_type)
+    return Reply({"console": {"type": console_type, "url": url}}, 200)
 
 
 # -- resize, migrate, rebuild, snapshot -----------------------------------------------------

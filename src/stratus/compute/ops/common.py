@@ -25,12 +25,13 @@ from stratus.common import context
 from stratus.common.config import Config
 from stratus.common.exceptions import Conflict, NotFound, StratusError
 from stratus.common.revert import Reverter
-from stratus.compute import lifecycle
+from stratus.compute import dataplane, lifecycle
 from stratus.compute.image_client import ImageClient
 from stratus.compute.lifecycle import Transition
 from stratus.compute.rpcapi import ComputeAPI
 from stratus.conductor.rpcapi import ConductorAPI
 from stratus.network.backend import NetworkBackend
+from stratus.network.metadata.service import MetadataService
 from stratus.objects import states
 from stratus.objects.instance import Instance
 from stratus.objects.network import VIF
@@ -85,6 +86,10 @@ class AgentEnv:
     builds: threading.BoundedSemaphore = dataclasses.field(
         default_factory=lambda: threading.BoundedSemaphore(10)
     )
+    # the metadata servers of this host's network namespaces (None: not run here); the
+    # dataplane calls ``ensure(network_id)`` after setting a namespace up, ``forget`` before
+    # deleting it
+    metadata: MetadataService | None = None
 
     def network_info(self, instance_uuid: str) -> list[VIF]:
         return self.conductor.network_info(instance_uuid)
@@ -97,12 +102,16 @@ class AgentEnv:
             return states.NOSTATE
 
     def plug(self, vifs: Sequence[VIF]) -> None:
+        """Before a guest starts: its networks and rules on this host, then the ports."""
+        dataplane.prepare(self, vifs)
         for vif in vifs:
             self.network.plug(self.host, vif)
 
     def unplug(self, vifs: Sequence[VIF]) -> None:
+        """After a guest is gone: its ports, DHCP entries and rules."""
         for vif in vifs:
             self.network.unplug(self.host, vif)
+        dataplane.release(self, vifs)
 
 
 def set_state(

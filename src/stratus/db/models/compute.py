@@ -1,6 +1,6 @@
 """Compute tables: services, compute nodes, allocations (claims), flavors, keypairs, instances
-and what hangs off them (metadata, tags, faults, actions), migrations, aggregates, server
-groups and quotas.
+and what hangs off them (metadata, tags, faults, actions, console tokens), migrations,
+aggregates, server groups and quotas.
 
 Instances are soft-deleted (``deleted`` / ``deleted_at``) like Nova's, so ``changes-since``
 listings can report deleted servers; everything else is deleted for real.
@@ -274,6 +274,25 @@ class RequestSpecRecord(Base):
     )
     spec: Mapped[str] = mapped_column(sa.Text, nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+
+
+class ConsoleAuthToken(Base):
+    """A console URL's token (Nova's ``console_auth_tokens``). Only the token's SHA-256 is
+    stored; it opens the console of ``instance_uuid`` on ``host`` once, until ``expires``."""
+
+    __tablename__ = "console_auth_tokens"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    instance_uuid: Mapped[str] = mapped_column(
+        UUID, sa.ForeignKey("instances.uuid", ondelete="CASCADE"), nullable=False, index=True
+    )
+    console_type: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    host: Mapped[str] = mapped_column(HOST, nullable=False)
+    port: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    internal_access_path: Mapped[str | None] = mapped_column(sa.String(255), nullable=True)
+    expires: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, index=True)
+    used: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
 
 
 class Migration(Base, Timestamps):

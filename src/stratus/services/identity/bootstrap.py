@@ -3,8 +3,9 @@
 Creates (when missing) the ``Default`` domain, the roles ``admin`` ⟹ ``member`` ⟹ ``reader``
 (implied, so an admin also holds member and reader), the ``service`` role, the projects ``admin``,
 ``service`` and ``demo``, the user ``admin`` (admin on project ``admin`` and on the system) and the
-user ``demo`` (member on ``demo``). Passwords are random and written only to
-``<data dir>/admin-openrc`` and ``demo-openrc`` (mode 0600). Running it again changes nothing,
+user ``demo`` (member on ``demo``) and the service user ``stratus`` (``service_user.py``).
+Passwords are random and written only to ``<data dir>/admin-openrc``, ``demo-openrc`` and
+``service-credentials`` (mode 0600). Running it again changes nothing,
 except that a user whose openrc file was deleted gets a new password and a new file.
 """
 
@@ -27,6 +28,7 @@ from stratus.db.repositories.identity import assignments, catalog, domains, proj
 from stratus.db.repositories.identity.assignments import SYSTEM_ID
 from stratus.db.session import Database
 from stratus.identity import passwords
+from stratus.services.identity import service_user
 
 LOG = logging.getLogger(__name__)
 
@@ -159,4 +161,5 @@ def run(db: Database, cfg: Config) -> None:
         _ensure_project(session, "service", "Service project")
         for spec in USERS:
             _ensure_user(session, cfg, spec, role_ids)
+        service_user.ensure(session, cfg, role_ids, DEFAULT_DOMAIN)
         catalog.ensure_region(session, cfg.default.region_name)

@@ -15,6 +15,7 @@ from stratus.objects.flavor import Flavor
 from stratus.objects.image import ImageMeta
 from stratus.objects.instance import Instance
 from stratus.objects.network import VIF
+from stratus.virt import configdrive
 from stratus.virt.driver import DriverError, NotSupported
 from stratus.virt.qemu import disks
 from stratus.virt.qemu.disks import CachedImage, Fetcher, GiB, ImageCache
@@ -33,6 +34,8 @@ def disk_list(d: InstanceDir) -> tuple[Disk, ...]:
         found.append(Disk(path=str(d.ephemeral), format="qcow2", serial="ephemeral0"))
     if d.swap.exists():
         found.append(Disk(path=str(d.swap), format="raw", serial="swap"))
+    if d.config_drive.exists():
+        found.append(Disk(path=str(d.config_drive), format="raw", media="cdrom", readonly=True))
     return tuple(found)
 
 
@@ -126,6 +129,8 @@ def prepare(
         disks.create_blank(d.ephemeral, flavor.ephemeral_gb, cache.qemu_img)
     if flavor.swap:
         disks.create_swap(d.swap, flavor.swap)
+    if configdrive.required(instance, image):
+        configdrive.make(configdrive.metadata_of(instance, vifs), d.config_drive)
     kernel_boot = _kernel_boot(instance, image, d, cache, fetch)
     spec = DomainSpec(
         uuid=instance.uuid,

@@ -4,7 +4,8 @@ The spec is what the driver persists per instance (``domain.json``): enough to s
 VM again after a power-off, a host reboot or an agent restart. ``build_argv`` turns it into the
 argv of a daemonized QEMU with:
 
-* no defaults (``-nodefaults -no-user-config``), no graphics but a VNC server on a unix socket;
+* no defaults (``-nodefaults -no-user-config``), a standard VGA display served only by a VNC
+  server on a unix socket (the noVNC console; no TCP listener);
 * the serial port on a unix socket *and* appended to ``console.log`` (console output);
 * a QMP unix socket (the driver's control channel) and a pidfile;
 * virtio disks (the root disk boots first), a CD-ROM for a config drive, virtio NICs on tap
@@ -132,6 +133,7 @@ def build_argv(
         "-smp", str(spec.vcpus),
         "-nodefaults", "-no-user-config",
         "-display", "none",
+        "-device", "VGA",
         "-vnc", f"unix:{_opt(paths.vnc_socket)}",
         "-rtc", "base=utc",
         "-chardev", f"socket,id=serial0,path={_opt(paths.serial_socket)},server=on,wait=off,"

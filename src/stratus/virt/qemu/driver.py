@@ -61,7 +61,7 @@ def default_run_dir(instances_path: Path) -> Path:
 
 class QemuDriver(VirtDriver):
     name: ClassVar[str] = "qemu"
-    capabilities: ClassVar[Capabilities] = Capabilities(supports_vnc_console=False)
+    capabilities: ClassVar[Capabilities] = Capabilities(supports_vnc_console=True)
 
     def __init__(
         self,
@@ -94,10 +94,14 @@ class QemuDriver(VirtDriver):
         self._locks_guard = threading.Lock()
 
     @classmethod
-    def from_config(cls, cfg: Config) -> QemuDriver:
+    def from_config(
+        cls, cfg: Config, fetch_image: Fetcher | None = None, plugger: VifPlugger | None = None
+    ) -> QemuDriver:
         return cls(
             Path(cfg.compute.instances_path),
             virt_type=cfg.compute.virt_type,
+            fetch_image=fetch_image,
+            plugger=plugger,
             qemu_img=cfg.image.qemu_img,
             host_ip=cfg.default.my_ip or None,
         )
@@ -276,6 +280,16 @@ class QemuDriver(VirtDriver):
                 return f.read().decode(errors="replace")
         except FileNotFoundError:
             return ""
+
+    def get_vnc_console(self, instance: Instance) -> Path:
+        with self._locked(instance.uuid) as d:
+            self._spec(d, instance.uuid)
+            if self.runtime.status(d, instance.uuid) is None:
+                raise InstanceNotFound(f"instance {instance.uuid} is not running")
+            return d.vnc_socket
+
+    def vnc_socket_path(self, instance_uuid: str) -> Path:
+        return self._dir(instance_uuid).vnc_socket
 
     def snapshot(self, instance: Instance, workdir: Path) -> Snapshot:
         """A standalone qcow2 of the root disk; a running guest is paused while it is copied."""

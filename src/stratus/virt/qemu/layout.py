@@ -37,6 +37,11 @@ class InstanceDir:
         return self.root / "disk.swap"
 
     @property
+    def config_drive(self) -> Path:
+        """The config drive (ISO 9660, label ``config-2``), attached as a CD-ROM."""
+        return self.root / "disk.config"
+
+    @property
     def kernel(self) -> Path:
         return self.root / "kernel"
 

@@ -50,6 +50,7 @@ def test_no_defaults_daemonized_with_control_sockets() -> None:
     assert value_after(argv, "-pidfile") == ["/run/s/" + UUID + "/qemu.pid"]
     assert value_after(argv, "-qmp") == [f"unix:/run/s/{UUID}/qmp.sock,server=on,wait=off"]
     assert value_after(argv, "-vnc") == [f"unix:/run/s/{UUID}/vnc.sock"]  # never on a TCP port
+    assert "VGA" in value_after(argv, "-device")  # a screen for the noVNC console
     chardev = value_after(argv, "-chardev")[0]
     assert f"path=/run/s/{UUID}/serial.sock" in chardev
     assert f"logfile=/srv/instances/{UUID}/console.log,logappend=on" in chardev

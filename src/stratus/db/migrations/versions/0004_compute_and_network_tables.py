@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-23 05:04:20.614438
+Create Date: 2026-11-23 06:04:33.446403
 """
 
 from __future__ import annotations
@@ -371,6 +371,39 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_allocations_consumer_uuid"), ["consumer_uuid"], unique=False
+        )
+
+    op.create_table(
+        "console_auth_tokens",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("instance_uuid", sa.String(length=36), nullable=False),
+        sa.Column("console_type", sa.String(length=32), nullable=False),
+        sa.Column("host", sa.String(length=255), nullable=False),
+        sa.Column("port", sa.Integer(), nullable=True),
+        sa.Column("internal_access_path", sa.String(length=255), nullable=True),
+        sa.Column(
+            "expires", sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql"), nullable=False
+        ),
+        sa.Column("used", sa.Boolean(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql"), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["instance_uuid"],
+            ["instances.uuid"],
+            name=op.f("fk_console_auth_tokens_instance_uuid_instances"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_console_auth_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_console_auth_tokens_token_hash")),
+    )
+    with op.batch_alter_table("console_auth_tokens", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_console_auth_tokens_expires"), ["expires"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_console_auth_tokens_instance_uuid"), ["instance_uuid"], unique=False
         )
 
     op.create_table(
@@ -820,6 +853,11 @@ def downgrade() -> None:
     op.drop_table("instance_actions")
     op.drop_table("flavor_projects")
     op.drop_table("flavor_extra_specs")
+    with op.batch_alter_table("console_auth_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_console_auth_tokens_instance_uuid"))
+        batch_op.drop_index(batch_op.f("ix_console_auth_tokens_expires"))
+
+    op.drop_table("console_auth_tokens")
     with op.batch_alter_table("allocations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_allocations_consumer_uuid"))
         batch_op.drop_index(batch_op.f("ix_allocations_compute_node_id"))

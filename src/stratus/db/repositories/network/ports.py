@@ -194,3 +194,24 @@ def delete(session: Session, row: Port) -> None:
 
 def count(session: Session, project_id: str) -> int:
     return int(session.scalar(sa.select(sa.func.count()).where(Port.project_id == project_id)) or 0)
+
+
+def holder_on_network(session: Session, network_id: str, address: str) -> Port | None:
+    """The port holding the fixed IP ``address`` on any subnet of ``network_id``."""
+    return session.scalar(
+        sa.select(Port)
+        .join(IPAllocation, IPAllocation.port_id == Port.id)
+        .where(IPAllocation.network_id == network_id, IPAllocation.ip_address == address)
+        .limit(1)
+    )
+
+
+def bound_to_host(session: Session, host: str) -> list[Port]:
+    """The ports bound to compute host ``host`` that a device uses (the host's dataplane)."""
+    return list(
+        session.scalars(
+            sa.select(Port)
+            .where(Port.binding_host_id == host, Port.device_id != "")
+            .order_by(Port.network_id, Port.id)
+        )
+    )

@@ -131,3 +131,33 @@ def count_rules(session: Session, project_id: str) -> int:
         session.scalar(sa.select(sa.func.count()).where(SecurityGroupRule.project_id == project_id))
         or 0
     )
+
+
+def referencing(session: Session, sg_ids: Iterable[str]) -> set[str]:
+    """The groups with a rule whose remote group is one of ``sg_ids``."""
+    ids = list(sg_ids)
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            sa.select(SecurityGroupRule.security_group_id)
+            .where(SecurityGroupRule.remote_group_id.in_(ids))
+            .distinct()
+        )
+    )
+
+
+def member_port_ids(session: Session, sg_ids: Iterable[str]) -> dict[str, list[str]]:
+    """group id -> the ports in it."""
+    ids = list(sg_ids)
+    found: dict[str, list[str]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    rows = session.execute(
+        sa.select(PortSecurityGroup.security_group_id, PortSecurityGroup.port_id)
+        .where(PortSecurityGroup.security_group_id.in_(ids))
+        .order_by(PortSecurityGroup.port_id)
+    )
+    for sg_id, port_id in rows:
+        found[sg_id].append(port_id)
+    return found

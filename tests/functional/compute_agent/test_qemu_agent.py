@@ -1,0 +1,147 @@
+"""The compute agent with the qemu driver, in-process: images come from the image API over HTTP
+as the service user, verified against their hashes, once per image per host; a corrupted image
+fails the build with a fault that says so, and leaves nothing on the host.
+
+The guests here boot nothing (a blank raw image: SeaBIOS finds no boot device); what is tested is
+the agent's wiring, not the guest (that is tests/e2e/test_real_vms.py). TCG is forced, so no KVM
+probe runs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stratus.cmd.compute import ComputeService
+from stratus.common.config import Config
+from stratus.virt.qemu.driver import QemuDriver
+from tests.fixtures.cloud import Cloud, make_config
+
+MV = {"OpenStack-API-Version": "compute 2.79"}
+GiB = 1024**3
+
+
+@pytest.fixture
+def cloud_config(tmp_path: Path, db_url: str) -> Config:
+    return make_config(tmp_path / "state", db_url, compute={"virt_type": "qemu"})
+
+
+@pytest.fixture
+def qemu(cloud: Cloud) -> Iterator[QemuDriver]:
+    cloud.start_control_plane(hosts=("h1",), virt="qemu")
+    [agent] = [s for s in cloud.services if isinstance(s, ComputeService)]
+    driver = agent.env.driver
+    assert isinstance(driver, QemuDriver)
+    yield driver
+    cloud.stop_control_plane()
+    for uuid in driver.list_instance_uuids():  # whatever a failed test left behind
+        driver.runtime.kill(driver._dir(uuid), uuid)
+    shutil.rmtree(driver.run_dir, ignore_errors=True)  # NOTE: under /run, not tmp_path
+
+
+def upload(cloud: Cloud, headers: dict[str, str], data: bytes, **extra: Any) -> str:
+    body = {"name": "blank", "disk_format": "raw", "container_format": "bare", **extra}
+    r = cloud.image.post("/v2/images", json=body, headers=headers)
+    assert r.status_code == 201, r.text
+    image_id = str(r.json()["id"])
+    r = cloud.image.put(
+        f"/v2/images/{image_id}/file",
+        content=data,
+        headers={**headers, "Content-Type": "application/octet-stream"},
+    )
+    assert r.status_code == 204, r.text
+    return image_id
+
+
+def boot(cloud: Cloud, headers: dict[str, str], image_id: str, name: str) -> str:
+    body = {"name": name, "imageRef": image_id, "flavorRef": "1", "networks": "none"}
+    r = cloud.compute.post("/v2.1/servers", json={"server": body}, headers={**headers, **MV})
+    assert r.status_code == 202, r.text
+    return str(r.json()["server"]["id"])
+
+
+def settled(cloud: Cloud, headers: dict[str, str], sid: str, timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        r = cloud.compute.get(f"/v2.1/servers/{sid}", headers={**headers, **MV})
+        assert r.status_code == 200, r.text
+        server = r.json()["server"]
+        if server["status"] != "BUILD":
+            return server
+        assert time.monotonic() < deadline, f"{sid} still building"
+        time.sleep(0.1)
+
+
+def delete_and_wait(cloud: Cloud, headers: dict[str, str], sid: str) -> None:
+    assert cloud.compute.delete(f"/v2.1/servers/{sid}", headers=headers).status_code == 204
+    deadline = time.monotonic() + 60
+    while cloud.compute.get(f"/v2.1/servers/{sid}", headers=headers).status_code != 404:
+        assert time.monotonic() < deadline, f"{sid} not deleted"
+        time.sleep(0.1)
+
+
+def test_private_image_fetched_once_per_host_then_everything_removed(
+    cloud: Cloud, qemu: QemuDriver
+) -> None:
+    demo = cloud.demo_headers()
+    image_id = upload(cloud, demo, b"\0" * (1024 * 1024))  # private to project demo
+    sids = [boot(cloud, demo, image_id, f"vm{i}") for i in range(2)]
+    servers = [settled(cloud, demo, sid) for sid in sids]
+    assert [s["status"] for s in servers] == ["ACTIVE", "ACTIVE"], servers
+    base = qemu.instances_path / "_base"
+    assert sorted(p.name for p in base.iterdir() if not p.name.startswith(".")) == [
+        image_id,
+        f"{image_id}.json",
+    ]
+    pids = [qemu.runtime.pid(qemu._dir(sid), sid) for sid in sids]
+    assert all(pids), pids
+    r = cloud.compute.get("/v2.1/os-hypervisors/detail", headers=cloud.admin_headers())
+    [hypervisor] = r.json()["hypervisors"]
+    assert hypervisor["hypervisor_type"] == "QEMU"  # TCG, as configured
+    for sid in sids:
+        delete_and_wait(cloud, demo, sid)
+    for sid, pid in zip(sids, pids, strict=True):
+        assert not (qemu.instances_path / sid).exists()
+        assert not qemu._dir(sid).run.exists()
+        assert sid.encode() not in _cmdline(pid)  # that QEMU is gone (or its pid reused)
+
+
+def _cmdline(pid: int | None) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def test_corrupted_image_fails_the_build_with_a_clear_fault(
+    cloud: Cloud, qemu: QemuDriver
+) -> None:
+    admin = cloud.admin_headers()
+    image_id = upload(cloud, admin, b"\0" * 65536)
+    stored = Path(cloud.cfg.image.filesystem_store_datadir) / image_id
+    stored.write_bytes(b"\1" * 65536)  # bit rot in the store, behind the image service's back
+    server = settled(cloud, admin, boot(cloud, admin, image_id, "rotten"))
+    assert server["status"] == "ERROR", server
+    message = server["fault"]["message"]
+    assert f"image {image_id} failed verification" in message, message
+    assert "sha512" in message
+    assert list((qemu.instances_path / "_base").glob(f"{image_id}*")) == []
+    assert not (qemu.instances_path / server["id"]).exists()
+
+
+def test_image_without_data_fails_the_build(cloud: Cloud, qemu: QemuDriver) -> None:
+    admin = cloud.admin_headers()
+    image_id = upload(cloud, admin, b"\0" * 4096)
+    # NOTE: deactivated images cannot be booted by users; the check in the agent is what
+    # keeps a race (deactivated after scheduling) from reaching QEMU.
+    r = cloud.image.post(f"/v2/images/{image_id}/actions/deactivate", headers=admin)
+    assert r.status_code == 204, r.text
+    fetch = qemu.fetch_image
+    assert fetch is not None
+    with pytest.raises(Exception, match=f"image {image_id} is deactivated, not active"):
+        fetch(image_id, qemu.instances_path / "probe.part")
