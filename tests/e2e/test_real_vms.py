@@ -50,6 +50,7 @@ READY = "STRATUS-GUEST-READY"
 BOOT = 180.0  # seconds: TCG on 2 shared cores
 SYNC_INTERVAL = 2
 FLAVORS = {  # name: (vcpus, MiB, GiB); the kernel needs more than the install guide's 64 MiB
+    "guide.nano": (1, 64, 1),
     "m1.nano": (1, 128, 1),
     "m1.micro": (1, 256, 2),
     "m1.mini": (2, 384, 2),
@@ -152,6 +153,13 @@ class Guide:
         return process.live_pid(self.run_dir / uuid / "qemu.pid", uuid)
 
 
+def host_memory_mb() -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) // 1024
+    raise AssertionError("no MemTotal in /proc/meminfo")
+
+
 def flavor_of(server: dict[str, Any]) -> str:
     """The flavor's name as ``server show -f json`` gives it (a dict since microversion 2.47)."""
     flavor = server["flavor"]
@@ -241,9 +249,17 @@ def test_make_up_registered_cirros_and_the_guide_boots_it(guide: Guide) -> None:
     [image] = guide.os("image", "list", "--name", "cirros", "--long")
     assert (image["Status"], image["Visibility"]) == ("active", "public"), image
     assert image["Disk Format"] == "qcow2"
+    refused = openstack(
+        guide.env, "server", "create", "--flavor", "guide.nano", "--image", "cirros",
+        "--nic", "none", "too-small", check=False,
+    )  # fmt: skip
+    assert "Flavor's memory is too small for requested image" in refused.stderr
     [hypervisor] = guide.os("hypervisor", "list", "--long")
     assert hypervisor["Hypervisor Type"] in ("QEMU", "KVM")
-    print(f"\n[hypervisor] {hypervisor['Hypervisor Type']}")
+    print(f"\n[hypervisor] {hypervisor}")
+    # resources of the real host (the scheduler's room for guests)
+    assert hypervisor["vCPUs"] == os.cpu_count()
+    assert hypervisor["Memory MB"] == host_memory_mb()
 
     t0 = time.monotonic()
     print(f"[create --wait -> ACTIVE] {boot(guide, 'demo'):.1f} s")
@@ -350,8 +366,14 @@ def test_snapshot_boots_a_second_server_with_the_file(guide: Guide) -> None:
     t = time.monotonic()
     guide.os("server", "image", "create", "--name", "demo-snap", "--wait", "demo")
     timed("snapshot", t)
-    assert guide.os("image", "show", "demo-snap")["status"] == "active"
-    boot(guide, "demo2", image="demo-snap")
+    snap = guide.os("image", "show", "demo-snap")
+    assert (snap["status"], snap["min_disk"]) == ("active", 2)  # demo's root disk (m1.micro)
+    refused = openstack(
+        guide.env, "server", "create", "--flavor", "m1.nano", "--image", "demo-snap",
+        "--nic", "none", "too-small", check=False,
+    )  # fmt: skip
+    assert "Flavor's disk is too small for requested image" in refused.stderr
+    boot(guide, "demo2", image="demo-snap", flavor="m1.micro")
     assert guide.run("demo2", "cat /data/snapped") == "from-demo"
     timed("snapshot -> second server answers", t)
     assert guide.status("demo") == "ACTIVE"

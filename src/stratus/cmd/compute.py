@@ -155,9 +155,7 @@ def start(
     return service
 
 
-def start_metadata(
-    cfg: Config, env: AgentEnv, service: RunningService
-) -> MetadataService | None:
+def start_metadata(cfg: Config, env: AgentEnv, service: RunningService) -> MetadataService | None:
     """This host's metadata servers (one per ``qdhcp-*`` namespace) when the network backend
     runs DHCP namespaces here and ``[network] metadata_service`` is on."""
     if not (cfg.network.metadata_service and env.network.capabilities.dhcp):

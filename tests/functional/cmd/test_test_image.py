@@ -53,6 +53,7 @@ def test_registration_is_idempotent_and_a_new_build_replaces_the_image(
     assert (image["status"], image["visibility"]) == ("active", "public")
     assert (image["disk_format"], image["container_format"]) == ("qcow2", "bare")
     assert image["stratus_test_image"] == "k1"
+    assert image["min_ram"] == 128  # what the Debian kernel needs to boot
 
     again = test_image.register(_session(cloud), out)
     assert (again.image_id, again.created) == (first.image_id, False)

@@ -10,6 +10,8 @@ probe runs.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +19,14 @@ from typing import Any
 
 import pytest
 
+from stratus.cmd import compute
 from stratus.cmd.compute import ComputeService
 from stratus.common.config import Config
+from stratus.compute.image_fetch import ImageFetcher
+from stratus.network.backends.noop import NoopBackend
+from stratus.virt.fake import FakeDriver
 from stratus.virt.qemu.driver import QemuDriver
+from stratus.virt.qemu.vifs import TapPlugger
 from tests.fixtures.cloud import Cloud, make_config
 
 MV = {"OpenStack-API-Version": "compute 2.79"}
@@ -118,9 +125,7 @@ def _cmdline(pid: int | None) -> bytes:
         return b""
 
 
-def test_corrupted_image_fails_the_build_with_a_clear_fault(
-    cloud: Cloud, qemu: QemuDriver
-) -> None:
+def test_corrupted_image_fails_the_build_with_a_clear_fault(cloud: Cloud, qemu: QemuDriver) -> None:
     admin = cloud.admin_headers()
     image_id = upload(cloud, admin, b"\0" * 65536)
     stored = Path(cloud.cfg.image.filesystem_store_datadir) / image_id
@@ -145,3 +150,36 @@ def test_image_without_data_fails_the_build(cloud: Cloud, qemu: QemuDriver) -> N
     assert fetch is not None
     with pytest.raises(Exception, match=f"image {image_id} is deactivated, not active"):
         fetch(image_id, qemu.instances_path / "probe.part")
+
+
+class PluggingBackend(NoopBackend):
+    """A backend that offers the qemu driver its taps (as linuxbridge does)."""
+
+    def __init__(self) -> None:
+        self.plugger = TapPlugger()
+
+    def vif_plugger(self) -> TapPlugger:
+        return self.plugger
+
+
+def test_the_driver_gets_the_backends_plugger_and_a_service_fetcher(cloud: Cloud) -> None:
+    backend = PluggingBackend()
+    driver = compute.load_driver(cloud.cfg, "qemu", backend)
+    assert isinstance(driver, QemuDriver)
+    assert driver.plugger is backend.plugger
+    assert isinstance(driver.fetch_image, ImageFetcher)
+    assert driver.fetch_image.session.creds.username == "stratus"
+    assert compute.load_driver(cloud.cfg, "qemu", NoopBackend()).plugger is None  # type: ignore[attr-defined]
+    assert isinstance(compute.load_driver(cloud.cfg, "fake", backend), FakeDriver)
+
+
+def test_a_qemu_agent_without_service_credentials_says_where_they_go(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "stratus.cmd.main", "--data-dir", str(tmp_path), "compute",
+         "--host", "h1", "--virt", "qemu"],
+        capture_output=True, text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "STRATUS_MY_IP": "127.0.0.1"},
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "no password for the service user 'stratus'" in done.stderr
+    assert str(tmp_path / "service-credentials") in done.stderr
