@@ -20,12 +20,14 @@ check: deps-test
 
 # Figures only, nothing asserted: identity/image (issue 2), scheduler decision time with 1,000 hosts,
 # then the compute control plane measured like Nova (all-in-one, and processes over RabbitMQ +
-# PostgreSQL). Each tool starts and stops what it needs and removes its temp dirs, even on Ctrl-C.
+# PostgreSQL), then real QEMU guests (issue 4: boot times, overhead over a hand boot, RSS; root).
+# Each tool starts and stops what it needs and removes its temp dirs, even on Ctrl-C.
 bench: deps-test
 	$(PY) tools/bench.py
 	mkdir -p artifacts
 	$(PY) tools/bench_scheduler.py > artifacts/bench-scheduler.json && cat artifacts/bench-scheduler.json
 	$(PY) tools/bench_compute.py
+	$(PY) tools/bench_vms.py
 
 openapi: deps
 	for s in identity image; do .venv/bin/stratus --data-dir $$(mktemp -d) manage openapi $$s > api-ref/openapi/$$s.yaml; done

@@ -28,8 +28,9 @@ packages+=(genisoimage openssh-client)
 packages+=(qemu-system-x86 qemu-utils busybox-static dropbear-bin cpio syslinux syslinux-common
   mtools)
 # NOTE: compute hosts build each network's dataplane (linuxbridge backend) in network namespaces:
-# iproute2 (ip netns, bridges, taps), dnsmasq-base (DHCP), nftables (security groups).
-packages+=(iproute2 dnsmasq-base nftables)
+# iproute2 (ip netns, bridges, taps), dnsmasq-base (DHCP), dnsmasq-utils (dhcp_release: a
+# deleted port's lease goes with it), nftables (security groups).
+packages+=(iproute2 dnsmasq-base dnsmasq-utils nftables)
 python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
 
 missing=()

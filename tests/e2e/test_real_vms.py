@@ -8,7 +8,8 @@ ssh`` and ``stratus ssh`` work; stop (QEMU gone) / start (SSH again); hard and s
 pause/unpause; suspend/resume (the guest's uptime continues: its memory came back); resize +
 confirm (the guest sees the new memory) and resize + revert (old flavor, the file written on the
 old disk is there and the one written after the resize is not); snapshot → a second server from
-it holds the file written before; delete leaves no process, tap, file, socket or DHCP entry.
+it holds the file written before; delete leaves no process, tap, file, socket, DHCP entry or
+lease, and a new server gets a freed address by DHCP.
 
 Part 2 (processes over RabbitMQ and PostgreSQL: ``stratus api``, ``conductor``, ``scheduler``,
 ``stratus compute --virt qemu``): ``stratus manage image build-test --register``; three guests
@@ -395,7 +396,9 @@ def test_delete_leaves_nothing_behind(guide: Guide, up: RunningCloud) -> None:
         assert left[name]["pid"] is not None
         assert _link_exists(ns, left[name]["tap"])
     hosts = runtime_dir(up.data_dir) / net_id / "hosts"
+    leases = runtime_dir(up.data_dir) / net_id / "leases"
     assert all(v["mac"] in hosts.read_text() for v in left.values())
+    assert all(v["mac"] in leases.read_text() for v in left.values())  # the guests took them
 
     guide.os("server", "delete", "--wait", "demo", "demo2", fmt=False)
     assert guide.os("server", "list") == []
@@ -406,7 +409,18 @@ def test_delete_leaves_nothing_behind(guide: Guide, up: RunningCloud) -> None:
         assert not (guide.run_dir / v["uuid"]).exists(), f"sockets of {name} left"
         dhcp = hosts.read_text() if hosts.exists() else ""
         assert v["mac"] not in dhcp, f"DHCP entry of {name} left"
+        assert v["mac"] not in leases.read_text(), f"DHCP lease of {name} left"
     assert guide.os("port", "list", "--network", net_id, "--device-owner", "compute:nova") == []
+
+
+def test_a_new_server_on_a_freed_address_gets_it_by_dhcp(guide: Guide) -> None:
+    """The addresses of deleted servers are handed out again (lowest free first): the new
+    guest must get its address although a guest with another MAC held a lease on it."""
+    boot(guide, "demo3")
+    guide.wait_banner("demo3", 1)
+    _, ip = guide.address("demo3")
+    assert f"{READY} ip={ip} " in guide.console("demo3")
+    guide.os("server", "delete", "--wait", "demo3", fmt=False)
 
 
 def _link_exists(ns: str, dev: str) -> bool:

@@ -108,3 +108,23 @@ def test_pid_of_a_stale_or_foreign_pidfile_is_none(tmp_path: Path) -> None:
     assert server.pid() is None
     server.stop()  # nothing to stop: fine
     assert not paths.pidfile.exists()
+
+
+def test_a_host_entry_that_goes_has_its_lease_released(tmp_path: Path) -> None:
+    commands: list[str] = []
+
+    def record(argv: list[str], **_: object) -> str:
+        commands.append(" ".join(argv))
+        return ""
+
+    server = dnsmasq.Dnsmasq("qdhcp-n1", Paths(tmp_path), record)
+    a = port("p1", "FA:16:3E:00:00:01", ("s4", "10.0.0.5"))
+    b = port("p2", "fa:16:3e:00:00:02", ("s4", "10.0.0.6"))
+    server.configure(network(a, b), "brq-n1")
+    server.configure(network(a, b), "brq-n1")
+    assert not [c for c in commands if "dhcp_release" in c]  # nothing went: nothing released
+
+    server.configure(network(b), "brq-n1")
+    released = [c for c in commands if "dhcp_release" in c]
+    assert released == ["ip netns exec qdhcp-n1 dhcp_release brq-n1 10.0.0.5 fa:16:3e:00:00:01"]
+    assert "10.0.0.5" not in Paths(tmp_path).hosts.read_text()

@@ -7,8 +7,12 @@ per fixed IPv4 address of each port bound to this host), ``opts`` (``--dhcp-opts
 subnet the router, classless static routes 121/249 for 169.254.169.254/32 and the default
 route via the gateway plus the subnet's host routes, DNS servers if the subnet has any, MTU).
 The command line (one static ``--dhcp-range`` per IPv4 subnet with DHCP enabled) changes only
-with the subnets; then dnsmasq is restarted. IPv6 subnets get their gateway on the bridge but no
-DHCPv6 or router advertisements yet.
+with the subnets; then dnsmasq is restarted. When a host entry goes (its port was deleted or moved
+away), its lease is released with ``dhcp_release`` (Debian ``dnsmasq-utils``), as Neutron does:
+leases last a day, and without the release dnsmasq would refuse the address to the next port that
+gets it ("not using configured address ... because it is leased to" the old MAC).
+
+IPv6 subnets get their gateway on the bridge but no DHCPv6 or router advertisements yet.
 
 The pure functions (``hosts_file``, ``opts_file``, ``argv``) are what the unit tests check.
 """
@@ -26,6 +30,7 @@ import signal
 import time
 from pathlib import Path
 
+from stratus.network.backend import DataplaneError
 from stratus.network.backends.linuxbridge.namespace import Runner, exec_argv, run
 from stratus.objects.network import DhcpSubnet, NetworkDataplane
 
@@ -168,6 +173,21 @@ def argv(paths: Paths, bridge: str, net: NetworkDataplane) -> list[str]:
     return args
 
 
+def host_entries(text: str) -> set[tuple[str, str]]:
+    """The ``(MAC, IP)`` pairs of a hosts file."""
+    entries = set()
+    for line in text.splitlines():
+        fields = line.split(",")
+        if len(fields) >= 2:
+            entries.add((fields[0], fields[1]))
+    return entries
+
+
+def release_argv(bridge: str, mac: str, address: str) -> list[str]:
+    """``dhcp_release``: tells the dnsmasq on ``bridge`` to drop the lease of ``address``."""
+    return ["dhcp_release", bridge, address, mac]
+
+
 def _write(path: Path, text: str) -> bool:
     """Write ``text`` atomically (mode 0644: dnsmasq re-reads it unprivileged); True if changed."""
     try:
@@ -206,7 +226,12 @@ class Dnsmasq:
         """Write its files and make it serve them: start, reload (SIGHUP) or restart."""
         self.paths.root.mkdir(parents=True, exist_ok=True)
         self.paths.root.chmod(0o755)
-        changed = _write(self.paths.hosts, hosts_file(net))
+        try:
+            before = host_entries(self.paths.hosts.read_text())
+        except FileNotFoundError:
+            before = set()
+        hosts = hosts_file(net)
+        changed = _write(self.paths.hosts, hosts)
         changed = _write(self.paths.opts, opts_file(net)) or changed
         args = argv(self.paths, bridge, net)
         restart = _write(self.paths.cmdline, json.dumps(args))
@@ -222,6 +247,17 @@ class Dnsmasq:
             LOG.info("dnsmasq started in %s (pid %s)", self.ns, self.pid())
         elif changed:
             os.kill(pid, signal.SIGHUP)
+        self._release(bridge, before - host_entries(hosts))
+
+    def _release(self, bridge: str, gone: set[tuple[str, str]]) -> None:
+        """Release the leases of host entries that went (best effort: logged when it fails)."""
+        for mac, address in sorted(gone):
+            try:
+                self._run(exec_argv(self.ns, *release_argv(bridge, mac, address)))
+            except DataplaneError as exc:
+                LOG.warning("lease of %s (%s) in %s not released: %s", address, mac, self.ns, exc)
+            else:
+                LOG.info("lease of %s (%s) in %s released", address, mac, self.ns)
 
     def stop(self) -> None:
         """Stop it (SIGTERM, then SIGKILL). Idempotent."""
