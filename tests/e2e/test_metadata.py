@@ -46,8 +46,8 @@ from stratus.virt.qemu.vifs import TapPlugger
 from tests.e2e.conftest import VENV_BIN, RunningCloud, openstack
 from tests.e2e.guest_lab import GATEWAY, GuestLab, build_test_image, ensure_lab_tools, needs_qemu
 from tests.e2e.guest_lab import run as sh
+from tests.e2e.qemu_cloud import clean_host
 from tests.e2e.test_qemu_driver import LocalImages
-from tests.e2e.test_real_vms import clean_host
 
 pytestmark = [pytest.mark.e2e, needs_qemu]
 

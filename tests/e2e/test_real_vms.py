@@ -24,7 +24,6 @@ with ``-s`` to see the timings.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -34,7 +33,6 @@ from typing import Any
 
 import pytest
 
-from stratus.network import backend as network_backend
 from stratus.network.backend import runtime_dir
 from stratus.objects import states
 from stratus.services.identity.bootstrap import read_openrc
@@ -42,32 +40,20 @@ from stratus.virt.qemu import process
 from stratus.virt.qemu.driver import default_run_dir
 from stratus.virt.qemu.qmp import QMPClient
 from tests.e2e.conftest import VENV_BIN, RunningCloud, free_port, openstack
-from tests.e2e.guest_lab import REPO, ensure_lab_tools, needs_qemu
+from tests.e2e.guest_lab import needs_qemu
 from tests.e2e.processes import Processes, start_api
+from tests.e2e.qemu_cloud import SYNC_INTERVAL, clean_host, qemu_env, qemu_up
 
 pytestmark = [pytest.mark.e2e, needs_qemu]
 
 READY = "STRATUS-GUEST-READY"
 BOOT = 180.0  # seconds: TCG on 2 shared cores
-SYNC_INTERVAL = 2
 FLAVORS = {  # name: (vcpus, MiB, GiB); the kernel needs more than the install guide's 64 MiB
     "guide.nano": (1, 64, 1),
     "m1.nano": (1, 128, 1),
     "m1.micro": (1, 256, 2),
     "m1.mini": (2, 384, 2),
 }
-
-
-def image_cache_dir() -> str:
-    """The shared build cache of the test image (built once for every test that boots it)."""
-    return os.environ.get("STRATUS_TEST_IMAGE_DIR", str(REPO / "var" / "test-image"))
-
-
-def qemu_env() -> dict[str, str]:
-    return {
-        "STRATUS_COMPUTE__TEST_IMAGE_DIR": image_cache_dir(),
-        "STRATUS_COMPUTE__SYNC_POWER_STATE_INTERVAL": str(SYNC_INTERVAL),
-    }
 
 
 def until(check: Any, timeout: float, what: str, step: float = 0.5) -> Any:
@@ -177,22 +163,6 @@ def gone(pid: int, uuid: str) -> bool:
         return True
 
 
-def clean_host(data_dir: Path) -> None:
-    """Remove what a cloud under test left on this host: guests (after a failed test), its
-    networks' namespaces and dnsmasq (the dataplane outlives the agent, by design), run dirs."""
-    instances = data_dir / "instances"
-    run_dir = default_run_dir(instances)
-    for d in instances.iterdir() if instances.is_dir() else ():
-        pid = process.live_pid(run_dir / d.name / "qemu.pid", d.name)
-        if pid is not None:
-            os.kill(pid, signal.SIGKILL)
-    dataplane = network_backend.load("linuxbridge", runtime_dir(data_dir))
-    for network_id in dataplane.host_network_ids():
-        dataplane.teardown_network(network_id)
-    shutil.rmtree(run_dir, ignore_errors=True)
-    shutil.rmtree(runtime_dir(data_dir), ignore_errors=True)
-
-
 def timed(label: str, started: float) -> None:
     print(f"[{label}] {time.monotonic() - started:.1f} s", flush=True)
 
@@ -202,24 +172,8 @@ def timed(label: str, started: float) -> None:
 
 @pytest.fixture(scope="module")
 def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
-    ensure_lab_tools()
-    base = tmp_path_factory.mktemp("real-vms")
-    cloud = RunningCloud(
-        base / "var",
-        base / "stratus.log",
-        [str(VENV_BIN / "stratus"), "up", "--data-dir", str(base / "var")],  # qemu: the default
-        extra_env=qemu_env(),
-    )
-    try:
-        cloud.wait_ready()
-        # the banner comes once the test image is built (cached) and registered
-        until(lambda: "Stratus is ready" in cloud.log(), 600, "stratus up's banner", 1.0)
+    with qemu_up(tmp_path_factory.mktemp("real-vms")) as cloud:
         yield cloud
-    finally:
-        code = cloud.stop(timeout=120)
-        clean_host(cloud.data_dir)
-        print(f"\n[stratus up log tail]\n{cloud.log()[-3000:]}")
-        assert code == 0, f"stratus up did not stop cleanly (exit {code})"
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,14 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import RunningCloud, openstack
+from tests.e2e.guest_lab import needs_qemu
+from tests.e2e.qemu_cloud import qemu_up
 
 pytestmark = [pytest.mark.e2e, pytest.mark.tempest]
 
@@ -70,18 +73,25 @@ def test_tempest_identity_and_image(running_cloud: RunningCloud, tmp_path: Path)
     assert passed >= 85, f"only {passed} tempest tests passed"
 
 
-def test_tempest_core_list(running_cloud: RunningCloud, tmp_path: Path) -> None:
-    """The core list (compute, network, identity, image tiers) with the fake virt driver."""
-    env = running_cloud.credentials("admin")
-    image_file = tmp_path / "cirros.raw"
-    image_file.write_bytes(b"\0" * 1024 * 1024)
-    refs = []
-    for name in ("cirros-tempest", "cirros-tempest-alt"):
-        image = openstack(
-            env, "image", "create", name, "--file", str(image_file),
-            "--disk-format", "raw", "--container-format", "bare", "--public",
-        )  # fmt: skip
-        refs.append(image["id"])
+@pytest.fixture(scope="module")
+def qemu_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
+    with qemu_up(tmp_path_factory.mktemp("tempest-qemu")) as cloud:
+        yield cloud
+
+
+@needs_qemu
+def test_tempest_core_list(qemu_cloud: RunningCloud, tmp_path: Path) -> None:
+    """The core list (compute, network, identity, image tiers) against real VMs: ``stratus up``
+    with the qemu driver (TCG here) booting the test image ``cirros`` and a copy of it."""
+    env = qemu_cloud.credentials("admin")
+    cirros = openstack(env, "image", "show", "cirros")
+    image_file = tmp_path / "cirros.qcow2"
+    openstack(env, "image", "save", "--file", str(image_file), "cirros", fmt=False)
+    alt = openstack(
+        env, "image", "create", "cirros-alt", "--file", str(image_file), "--disk-format",
+        "qcow2", "--container-format", "bare", "--public", "--min-ram", "128",
+    )  # fmt: skip
+    refs = [cirros["id"], alt["id"]]
     tiers = (harness() / "core-tests.tiers.tsv").read_text().splitlines()
     wanted = [line.split("\t")[1] for line in tiers if line and line.split("\t")[0] not in NOT_YET]
     load_list = tmp_path / "core.txt"
@@ -93,9 +103,9 @@ def test_tempest_core_list(running_cloud: RunningCloud, tmp_path: Path) -> None:
         TEMPEST_FLAVOR_REF_ALT="2",
         TEMPEST_FIXED_NETWORK="private",
         TEMPEST_SERVICES="nova,glance,neutron",
-        TEMPEST_COMPUTE_FEATURES_ON="resize,pause,suspend,snapshot",
-        TEMPEST_COMPUTE_FEATURES_OFF="shelve,shelve_migrate,vnc_console,rescue",
-        TEMPEST_BUILD_TIMEOUT="120",
+        TEMPEST_COMPUTE_FEATURES_ON="resize,pause,suspend,snapshot,vnc_console",
+        TEMPEST_COMPUTE_FEATURES_OFF="shelve,shelve_migrate,rescue",
+        TEMPEST_BUILD_TIMEOUT="300",
     )
     passed, _, skipped = run_tempest(env, "core-list", ["-l", str(load_list)], tmp_path / "ws")
     assert passed >= len(wanted) - 15, f"{passed} passed, {skipped} skipped of {len(wanted)}"
