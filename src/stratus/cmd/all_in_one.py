@@ -19,7 +19,7 @@ from stratus.api import deploy
 from stratus.cmd import compute, conductor, novncproxy, scheduler, test_image
 from stratus.cmd.serve import serve_all
 from stratus.cmd.service import RunningService
-from stratus.common.config import Config
+from stratus.common.config import Config, ConfigError
 from stratus.messaging.transport import get_bus
 from stratus.services.identity.bootstrap import openrc_path
 
@@ -66,6 +66,11 @@ def _on_ready(cfg: Config, started: float) -> None:
 
 def run(cfg: Config) -> int:
     started = time.monotonic()
+    try:
+        compute.check_privileges(cfg)
+    except ConfigError as exc:
+        LOG.error("%s", exc)
+        return 2
     db = deploy.open_database(cfg)
     bus = get_bus(cfg.default.transport_url, default_timeout=cfg.default.rpc_response_timeout)
     services: list[RunningService] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -70,6 +71,18 @@ def load_driver(
         return loader.load(virt, cfg)
     session = PasswordSession(service_credentials.load(cfg), transport=http_transport)
     return loader.load(virt, cfg, fetch_image=ImageFetcher(session), plugger=vif_plugger(backend))
+
+
+def check_privileges(cfg: Config, euid: int | None = None) -> None:
+    """``ConfigError`` up front when the host dataplane cannot be built by this user (rather
+    than every guest failing its build later)."""
+    euid = os.geteuid() if euid is None else euid
+    if cfg.network.backend == "linuxbridge" and euid != 0:
+        raise ConfigError(
+            "the linuxbridge network backend creates network namespaces, bridges and taps on "
+            "this host and needs root: run as root (sudo), or run without real VMs "
+            "(--virt fake, or [network] backend = noop)"
+        )
 
 
 def make_env(
@@ -191,6 +204,7 @@ def run(cfg: Config, host: str | None = None, virt: str | None = None) -> int:
             "process; set a rabbit:// URL to join a cloud"
         )
     try:
+        check_privileges(cfg)
         load_driver(cfg, virt, network_backend.load(cfg.network.backend))  # (checks only)
         bus = get_bus(cfg.default.transport_url, default_timeout=cfg.default.rpc_response_timeout)
     except (ConfigError, UnknownBackend) as exc:
