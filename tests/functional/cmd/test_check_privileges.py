@@ -10,6 +10,7 @@ from stratus.cmd import compute
 from stratus.cmd.compute import check_privileges
 from stratus.cmd.main import main
 from stratus.common.config import ConfigError
+from stratus.db import engine
 from tests.fixtures.cloud import make_config
 
 
@@ -31,7 +32,13 @@ def test_commands_of_a_plain_user_stop_at_once_with_the_reason(
     command: list[str],
 ) -> None:
     monkeypatch.setattr(compute.os, "geteuid", lambda: 1000)
+    # NOTE: `stratus compute` forbids database access process-wide: restored after this test
+    monkeypatch.setattr(engine, "_forbidden", engine._forbidden)
     monkeypatch.setenv("STRATUS_MY_IP", "127.0.0.1")
     assert main(["--data-dir", str(tmp_path / "var"), *command, "--virt", "qemu"]) == 2
     assert "linuxbridge network backend" in caplog.text and "needs root" in caplog.text
     assert not (tmp_path / "var" / "admin-openrc").exists()  # nothing was started
+
+
+def test_database_access_is_allowed_again_after_the_compute_case() -> None:
+    assert not engine._forbidden
