@@ -35,12 +35,13 @@ from typing import Any
 from bench_compute_procs import LoadWatch
 from bench_vms_baseline import run_baseline
 from bench_vms_cloud import StratusUp, ssh_keypair, stratus_rss
-from bench_vms_common import ROOT, BenchError, image_cache_dir
+from bench_vms_common import ROOT, BenchError
 from bench_vms_report import print_table
 from bench_vms_runs import concurrent, sequential
 
 sys.path.insert(0, str(ROOT))
 from tests.e2e.guest_lab import build_test_image, ensure_lab_tools
+from tests.e2e.qemu_cloud import image_cache_dir
 
 
 def measure_stratus(args: argparse.Namespace, work: Path, watch: LoadWatch) -> dict[str, Any]:
@@ -117,7 +118,12 @@ def main() -> int:
         print(f"\n[1/2] baseline: the test image booted by hand ({args.baseline_runs} runs)")
         (work / "lab").mkdir()
         result["baseline"] = guarded(
-            "baseline", run_baseline, image_cache_dir(), work / "lab", args.baseline_runs, args.idle
+            "baseline",
+            run_baseline,
+            Path(image_cache_dir()),
+            work / "lab",
+            args.baseline_runs,
+            args.idle,
         )
         print("\n[2/2] stratus up (qemu driver)", flush=True)
         (work / "stratus").mkdir()

@@ -4,9 +4,9 @@
 ``tests/e2e/conftest.py``'s ``RunningCloud``), with the test image taken from the shared build
 cache, and waits for its "Stratus is ready" banner (image ``cirros`` registered). ``close()``
 stops it with SIGINT, as a user would, then removes what it leaves on the host by design or
-after a failure (``tests/e2e/test_real_vms.py``'s ``clean_host``): guests' QEMUs still running
-(found by the pidfiles in the driver's run dir, each pid checked against its instance's uuid),
-the networks' ``qdhcp-*`` namespaces and dnsmasq, the run dirs. Nothing else is touched.
+after a failure (the e2e tests' ``tests/e2e/qemu_cloud.clean_host``): guests' QEMUs still
+running (found by the pidfiles in the driver's run dir, each pid checked against its instance's
+uuid), the networks' ``qdhcp-*`` namespaces and dnsmasq, the run dirs. Nothing else is touched.
 
 ``VmApi`` is the admin's session (token and catalog from ``bench_compute_client.Cloud``) with
 the calls the benchmark makes: flavor, keypair, SSH rule, servers, hypervisors.
@@ -14,11 +14,10 @@ the calls the benchmark makes: flavor, keypair, SSH rule, servers, hypervisors.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -26,12 +25,13 @@ from typing import Any
 import httpx
 from bench_compute_client import Cloud
 from bench_compute_procs import Proc, free_port, read_openrc
-from bench_vms_common import BenchError, image_cache_dir, status_mb
+from bench_vms_common import ROOT, BenchError, status_mb
 
-from stratus.network import backend as network_backend
-from stratus.network.backend import runtime_dir
 from stratus.virt.qemu import process
 from stratus.virt.qemu.driver import default_run_dir
+
+sys.path.insert(0, str(ROOT))
+from tests.e2e.qemu_cloud import clean_host, image_cache_dir
 
 FLAVOR = {"name": "m1.nano", "vcpus": 1, "ram": 128, "disk": 1}
 KEYPAIR = "bench"
@@ -100,18 +100,7 @@ class StratusUp:
         return code
 
     def clean_host(self) -> None:
-        instances = self.data_dir / "instances"
-        for d in instances.iterdir() if instances.is_dir() else ():
-            pid = self.qemu_pid(d.name)
-            if pid is not None:
-                print(f"  killing QEMU {pid} left by instance {d.name}", flush=True)
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-        dataplane = network_backend.load("linuxbridge", runtime_dir(self.data_dir))
-        for network_id in dataplane.host_network_ids():
-            dataplane.teardown_network(network_id)
-        shutil.rmtree(self.run_dir, ignore_errors=True)
-        shutil.rmtree(runtime_dir(self.data_dir), ignore_errors=True)
+        clean_host(self.data_dir)
 
 
 class VmApi(Cloud):

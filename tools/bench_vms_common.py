@@ -27,11 +27,6 @@ class BenchError(RuntimeError):
     """A step of the benchmark failed (guest did not boot, API error, timeout)."""
 
 
-def image_cache_dir() -> Path:
-    """The shared build cache of the test image (as the e2e tests use it)."""
-    return Path(os.environ.get("STRATUS_TEST_IMAGE_DIR", ROOT / "var" / "test-image"))
-
-
 def ssh_command(netns: str, key: Path, ip: str, *command: str) -> list[str]:
     """``ssh cirros@ip`` run inside ``netns`` with ``key``; never prompts, never trusts."""
     return [

@@ -49,7 +49,8 @@ def clean_host(data_dir: Path) -> None:
     for d in instances.iterdir() if instances.is_dir() else ():
         pid = process.live_pid(run_dir / d.name / "qemu.pid", d.name)
         if pid is not None:
-            os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # NOTE: it may end meanwhile
+                os.kill(pid, signal.SIGKILL)
     dataplane = network_backend.load("linuxbridge", runtime_dir(data_dir))
     for network_id in dataplane.host_network_ids():
         dataplane.teardown_network(network_id)

@@ -91,14 +91,13 @@ def test_tempest_core_list(qemu_cloud: RunningCloud, tmp_path: Path) -> None:
         env, "image", "create", "cirros-alt", "--file", str(image_file), "--disk-format",
         "qcow2", "--container-format", "bare", "--public", "--min-ram", "128",
     )  # fmt: skip
-    refs = [cirros["id"], alt["id"]]
     tiers = (harness() / "core-tests.tiers.tsv").read_text().splitlines()
     wanted = [line.split("\t")[1] for line in tiers if line and line.split("\t")[0] not in NOT_YET]
     load_list = tmp_path / "core.txt"
     load_list.write_text("\n".join(wanted) + "\n")
     env.update(
-        TEMPEST_IMAGE_REF=refs[0],
-        TEMPEST_IMAGE_REF_ALT=refs[1],
+        TEMPEST_IMAGE_REF=cirros["id"],
+        TEMPEST_IMAGE_REF_ALT=alt["id"],
         TEMPEST_FLAVOR_REF="1",
         TEMPEST_FLAVOR_REF_ALT="2",
         TEMPEST_FIXED_NETWORK="private",
