@@ -11,8 +11,10 @@ PY := .venv/bin/python
 up: deps
 	.venv/bin/stratus up --data-dir $(DATA_DIR) $(if $(VIRT),--virt $(VIRT))
 
-test: deps-test
-	tools/run-tests.sh
+# NOTE: the install step is timed too, so the stage-time table at the end shows all of it.
+test:
+	@t=$$(date +%s); $(MAKE) --no-print-directory deps-test && \
+	  STRATUS_DEPS_SECONDS=$$(( $$(date +%s) - t )) tools/run-tests.sh
 
 # Fast gates only: formatting, lint, types, import layering, unit + contract tests on memory://.
 check: deps-test

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ import httpx
 import pytest
 
 from stratus.services.identity.bootstrap import read_openrc
+from tests.fixtures.waiting import scaled, wait_until
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -78,19 +80,20 @@ class RunningCloud:
         return f"http://127.0.0.1:{self.ports['identity']}/v3"
 
     def wait_ready(self, timeout: float = 300) -> float:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        """Wait until the identity API answers; returns the seconds since the start."""
+
+        def answering() -> bool:
             if self.proc.poll() is not None:
                 raise AssertionError(
                     f"stratus up exited with {self.proc.returncode}:\n{self.log()}"
                 )
-            try:
-                if httpx.get(self.auth_url, timeout=2).status_code == 200:
-                    return time.monotonic() - self.started
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"stratus up not ready after {timeout} s:\n{self.log()}")
+            return httpx.get(self.auth_url, timeout=scaled(5)).status_code == 200
+
+        try:
+            wait_until(answering, timeout, "stratus up", step=0.2, retry_on=(httpx.HTTPError,))
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}:\n{self.log()}") from None
+        return time.monotonic() - self.started
 
     def credentials(self, user: str = "admin") -> dict[str, str]:
         env = dict(self.env)
@@ -100,12 +103,12 @@ class RunningCloud:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-6000:]
 
-    def stop(self, timeout: float = 30) -> int:
-        """Ctrl-C, as a user would; returns the exit code."""
+    def stop(self, timeout: float = 120) -> int:
+        """Ctrl-C, as a user would; returns the exit code (SIGKILL after ``timeout``, scaled)."""
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGINT)
             try:
-                self.proc.wait(timeout)
+                self.proc.wait(scaled(timeout))
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
@@ -118,7 +121,8 @@ def openstack(env: dict[str, str], *args: str, check: bool = True, fmt: bool = T
     cmd = [str(VENV_BIN / "openstack"), *args]
     if fmt:
         cmd += ["-f", "json"]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
+    # NOTE: --wait commands (several servers booting under TCG) take minutes on a loaded machine
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=scaled(600))
     if check and proc.returncode != 0:
         raise AssertionError(
             f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
@@ -129,9 +133,9 @@ def openstack(env: dict[str, str], *args: str, check: bool = True, fmt: bool = T
     return json.loads(out) if fmt and out else out
 
 
-@pytest.fixture(scope="module")
-def running_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
-    base = tmp_path_factory.mktemp("cloud")
+@contextlib.contextmanager
+def fake_cloud(base: Path) -> Iterator[RunningCloud]:
+    """``stratus up --virt fake`` under ``base``; stopped (it must exit 0) afterwards."""
     cloud = RunningCloud(base / "var", base / "stratus.log")
     try:
         cloud.wait_ready()
@@ -140,3 +144,9 @@ def running_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningC
         code = cloud.stop()
         print(f"\n[stratus up log tail]\n{cloud.log()[-2000:]}")
         assert code == 0, f"stratus up did not stop cleanly (exit {code})"
+
+
+@pytest.fixture(scope="module")
+def running_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
+    with fake_cloud(tmp_path_factory.mktemp("cloud")) as cloud:
+        yield cloud

@@ -23,10 +23,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.fixtures.waiting import scaled, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 SUBNET = "192.0.2"
@@ -123,27 +124,34 @@ class GuestLab:
         run("ip", "-n", self.netns, "tuntap", "add", "dev", name, "mode", "tap")
         run("ip", "-n", self.netns, "link", "set", name, "master", self.bridge, "up")
 
-    def ssh(self, ip: str, *command: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
+    def ssh(self, ip: str, *command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        """Run ``command`` on the guest; ``timeout`` (reference seconds) bounds the whole call."""
         cmd = [
             "ip", "netns", "exec", self.netns, "ssh", "-i", str(self.key_path),
             "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-            "-o", "BatchMode=yes", "-o", "ConnectTimeout=3", "-o", "LogLevel=ERROR",
+            "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
             f"cirros@{ip}", *command,
         ]  # fmt: skip
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=scaled(timeout))
 
-    def wait_ssh(self, ip: str, deadline: float) -> subprocess.CompletedProcess[str]:
-        """Retry ``uname -a`` over SSH until it works or ``deadline`` (monotonic) passes."""
-        last: subprocess.CompletedProcess[str] | None = None
-        while time.monotonic() < deadline:
-            try:
-                last = self.ssh(ip, "uname", "-a", timeout=10)
-            except subprocess.TimeoutExpired:
-                continue
-            if last.returncode == 0:
-                return last
-            time.sleep(0.5)
-        raise AssertionError(f"no SSH to {ip}: {last.stderr if last else 'timeout'}")
+    def wait_ssh(self, ip: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Retry ``uname -a`` over SSH until it works; ``timeout`` in reference seconds."""
+        last: list[subprocess.CompletedProcess[str]] = []
+
+        def answered() -> subprocess.CompletedProcess[str] | None:
+            # NOTE: a TCG guest on a loaded machine can take longer than one attempt's limit
+            # just to answer the handshake; that is "not yet", like a refused connection.
+            proc = self.ssh(ip, "uname", "-a", timeout=30)
+            last[:] = [proc]
+            return proc if proc.returncode == 0 else None
+
+        try:
+            return wait_until(
+                answered, timeout, f"SSH to {ip}", step=0.5, retry_on=(subprocess.TimeoutExpired,)
+            )
+        except AssertionError as exc:
+            detail = last[0].stderr.strip() if last else "no answer"
+            raise AssertionError(f"{exc}: {detail}") from None
 
     def exec_prefix(self) -> list[str]:
         return ["ip", "netns", "exec", self.netns]
@@ -158,11 +166,13 @@ class GuestLab:
         log = open(self.workdir / "metadata.log", "wb")  # noqa: SIM115
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         self._procs.append(proc)
-        deadline = time.monotonic() + 10
-        while "Serving HTTP" not in (self.workdir / "metadata.log").read_text():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("metadata responder did not start")
-            time.sleep(0.05)
+
+        def serving() -> bool:
+            if proc.poll() is not None:
+                raise AssertionError(f"metadata responder exited with {proc.returncode}")
+            return "Serving HTTP" in (self.workdir / "metadata.log").read_text()
+
+        wait_until(serving, 30, "the metadata responder to start", step=0.05)
 
     def _restart_dnsmasq(self) -> None:
         if self._dnsmasq is not None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,12 @@ import httpx
 
 from stratus.services.identity.bootstrap import read_openrc
 from tests.e2e.conftest import VENV_BIN, free_port
+from tests.fixtures.waiting import scaled, wait_until
 
-DOWN_TIME = 4
+# NOTE: heartbeats every second, "down" after 15 missed: a loaded 2-core machine delays a
+# heartbeat by seconds (compute -> RabbitMQ -> conductor -> PostgreSQL), and a host wrongly seen
+# down turns into NoValidHost or 409s in tests that have nothing to do with it.
+DOWN_TIME = 15
 MV = {"OpenStack-API-Version": "compute 2.79"}
 
 
@@ -33,7 +36,7 @@ class Processes:
             STRATUS_TRANSPORT_URL=rabbit_url,
             STRATUS_REPORT_INTERVAL="1",
             STRATUS_SERVICE_DOWN_TIME=str(DOWN_TIME),
-            STRATUS_RPC_RESPONSE_TIMEOUT="20",
+            STRATUS_RPC_RESPONSE_TIMEOUT=str(int(scaled(60))),
             STRATUS_IDENTITY__PORT=str(self.ports["identity"]),
             STRATUS_IMAGE__PORT=str(self.ports["image"]),
             STRATUS_COMPUTE__API_PORT=str(self.ports["compute"]),
@@ -67,7 +70,7 @@ class Processes:
                 proc.send_signal(signal.SIGTERM)
         for name, proc in self.procs.items():
             try:
-                codes[name] = proc.wait(timeout=30)
+                codes[name] = proc.wait(timeout=scaled(60))
             except subprocess.TimeoutExpired:
                 proc.kill()
                 codes[name] = None
@@ -75,15 +78,8 @@ class Processes:
 
 
 def until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if check():
-                return
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
+    """Poll ``check`` (an API still starting may refuse connections) until it holds."""
+    wait_until(check, timeout, what, step=0.2, retry_on=(httpx.HTTPError,))
 
 
 def token(p: Processes) -> str:

@@ -14,7 +14,6 @@ import contextlib
 import os
 import shutil
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from stratus.virt.qemu import process
 from stratus.virt.qemu.driver import default_run_dir
 from tests.e2e.conftest import VENV_BIN, RunningCloud
 from tests.e2e.guest_lab import REPO, ensure_lab_tools
+from tests.fixtures.waiting import wait_until
 
 SYNC_INTERVAL = 2
 READY_TIMEOUT = 600.0  # a first start builds the test image
@@ -71,10 +71,10 @@ def qemu_up(base: Path) -> Iterator[RunningCloud]:
     )
     try:
         cloud.wait_ready()
-        deadline = time.monotonic() + READY_TIMEOUT
-        while "Stratus is ready" not in cloud.log():  # printed once the image is registered
-            assert time.monotonic() < deadline, f"stratus up not ready:\n{cloud.log()[-3000:]}"
-            time.sleep(1.0)
+        try:  # "Stratus is ready" is printed once the test image is registered
+            wait_until(lambda: "Stratus is ready" in cloud.log(), READY_TIMEOUT, "cirros", step=1)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; stratus up log:\n{cloud.log()[-3000:]}") from None
         yield cloud
     finally:
         code = cloud.stop(timeout=120)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from websockets.exceptions import InvalidStatus
 from tests.e2e.conftest import VENV_BIN, RunningCloud, openstack
 from tests.e2e.guest_lab import REPO, build_test_image, needs_qemu
 from tests.e2e.rfb_client import RfbClient
+from tests.fixtures.waiting import scaled, wait_until
 
 pytestmark = [pytest.mark.e2e, needs_qemu]
 
@@ -50,11 +50,16 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
     cloud.env["STRATUS_COMPUTE__TEST_IMAGE_DIR"] = str(images)
     try:
         cloud.wait_ready()
-        deadline = time.monotonic() + 300
-        while "Stratus is ready" not in cloud.log():  # the test image is registered by then
-            assert time.monotonic() < deadline, cloud.log()
-            assert cloud.proc.poll() is None, cloud.log()
-            time.sleep(0.5)
+
+        def ready() -> bool:
+            if cloud.proc.poll() is not None:
+                raise AssertionError(f"stratus up exited with {cloud.proc.returncode}")
+            return "Stratus is ready" in cloud.log()  # the test image is registered by then
+
+        try:
+            wait_until(ready, 300, "Stratus is ready", step=0.5)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}:\n{cloud.log()}") from None
         yield cloud
     finally:
         code = cloud.stop()
@@ -86,17 +91,21 @@ def servers(cloud: RunningCloud) -> Iterator[dict[str, str]]:
 
 
 def wait_for_console_log(env: dict[str, str], name: str, text: str) -> None:
-    deadline = time.monotonic() + BOOT_TIMEOUT
-    log = ""
-    while time.monotonic() < deadline:
+    """Poll the server's console log (once it is ACTIVE) until ``text`` shows up."""
+    log = [""]
+
+    def shown() -> bool:
         status = openstack(env, "server", "show", name, "-c", "status")["status"]
         assert status in ("BUILD", "ACTIVE"), f"{name} is {status}"
-        if status == "ACTIVE":
-            log = openstack(env, "console", "log", "show", name, fmt=False)
-            if text in log:
-                return
-        time.sleep(1)
-    raise AssertionError(f"{name}: no {text!r} on the console after {BOOT_TIMEOUT} s:\n{log}")
+        if status != "ACTIVE":
+            return False
+        log[0] = openstack(env, "console", "log", "show", name, fmt=False)
+        return text in log[0]
+
+    try:
+        wait_until(shown, BOOT_TIMEOUT, f"{text!r} on the console of {name}", step=1)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}:\n{log[0]}") from None
 
 
 def qemu_pids(instance_uuid: str) -> list[int]:
@@ -177,9 +186,9 @@ def test_headless_chromium_shows_the_console(
     service = Service(chromedriver, log_output=str(tmp_path / "chromedriver.log"))
     browser = webdriver.Chrome(options=options, service=service)
     try:
-        browser.set_page_load_timeout(30)
+        browser.set_page_load_timeout(scaled(60))
         browser.get(console_url(cloud, "console-a"))
-        WebDriverWait(browser, 60, poll_frequency=0.5).until(
+        WebDriverWait(browser, scaled(120), poll_frequency=0.5).until(
             lambda b: b.execute_script(CANVAS_STATE)["lit"] > 500, "the canvas stays blank"
         )
         state = browser.execute_script(CANVAS_STATE)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.guest_lab import GuestLab, build_test_image, needs_qemu
+from tests.fixtures.waiting import scaled, wait_until
 
 pytestmark = [pytest.mark.e2e, needs_qemu]
 
@@ -29,15 +30,24 @@ def lab(tmp_path: Path) -> Iterator[GuestLab]:
         lab.close()
 
 
-def wait_for(path: Path, text: str, deadline: float, proc: subprocess.Popen[bytes]) -> str:
-    while time.monotonic() < deadline:
-        log = path.read_text(errors="replace") if path.exists() else ""
+def wait_for(path: Path, text: str, timeout: float, proc: subprocess.Popen[bytes]) -> str:
+    """Wait until ``text`` is on the console log; returns the log (timeout in reference s)."""
+
+    def console() -> str:
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def shown() -> str | None:
+        log = console()
         if text in log:
             return log
         if proc.poll() is not None:
-            raise AssertionError(f"QEMU exited ({proc.returncode}):\n{log[-3000:]}")
-        time.sleep(0.1)
-    raise AssertionError(f"{text!r} not on the console in time:\n{path.read_text()[-3000:]}")
+            raise RuntimeError(f"QEMU exited ({proc.returncode})")
+        return None
+
+    try:
+        return wait_until(shown, timeout, f"{text!r} on the console")
+    except (AssertionError, RuntimeError) as exc:
+        raise AssertionError(f"{exc}:\n{console()[-3000:]}") from None
 
 
 @pytest.mark.parametrize("boot", ["kernel", "disk"])
@@ -68,12 +78,11 @@ def test_guest_boots_to_ssh(lab: GuestLab, tmp_path: Path, boot: str) -> None:
     started = time.monotonic()
     qemu = subprocess.Popen(cmd, stderr=subprocess.PIPE)
     try:
-        deadline = started + 120
-        log = wait_for(console, f"STRATUS-GUEST-READY ip={ip}", deadline, qemu)
+        log = wait_for(console, f"STRATUS-GUEST-READY ip={ip}", 120, qemu)
         banner_s = time.monotonic() - started
         assert "metadata from metadata-service, 1 public key(s) for cirros" in log
         assert "login as 'cirros'" in log
-        out = lab.wait_ssh(ip, deadline)
+        out = lab.wait_ssh(ip)
         ssh_s = time.monotonic() - started
         assert out.stdout.startswith("Linux lab-guest ")
         who = lab.ssh(ip, "id", "-un")
@@ -83,6 +92,6 @@ def test_guest_boots_to_ssh(lab: GuestLab, tmp_path: Path, boot: str) -> None:
         )
     finally:
         qemu.terminate()
-        qemu.wait(10)
+        qemu.wait(scaled(30))
     assert qemu.returncode is not None
     assert set(lab.pids_in_namespace()) <= lab.own_pids()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.e2e.conftest import RunningCloud, openstack
+from tests.fixtures.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -113,11 +113,15 @@ def test_guide_launch_flow(running_cloud: RunningCloud, tmp_path: Path) -> None:
     assert ports == [], "deleting the server frees its port"
 
 
-def _wait_status(env: dict[str, str], name: str, status: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        current = _server(env, name)["status"]
-        if current == status:
-            return
-        assert time.monotonic() < deadline, f"{name} stuck in {current}, wanted {status}"
-        time.sleep(0.5)
+def _wait_status(env: dict[str, str], name: str, status: str, timeout: float = 180) -> None:
+    """Poll ``server show`` (a whole CLI run, seconds on a loaded machine) until ``status``."""
+    seen: list[object] = []
+
+    def reached() -> bool:
+        seen[:] = [_server(env, name)["status"]]
+        return seen[0] == status
+
+    try:
+        wait_until(reached, timeout, f"{name} {status}", step=0.5)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}: {name} stuck in {seen[0] if seen else '?'}") from None

@@ -5,13 +5,13 @@ The fixtures ``member`` and ``image_id`` live in this directory's ``conftest.py`
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
 import pytest
 
 from tests.fixtures.cloud import Cloud
+from tests.fixtures.waiting import wait_until
 
 RAW = b"\0" * 4096
 
@@ -97,20 +97,33 @@ def wait_for_status(
     headers: dict[str, str],
     server_id: str,
     status: str,
-    timeout: float = 20.0,
+    timeout: float = 60.0,
 ) -> dict[str, Any]:
-    """Poll until the server shows ``status`` with no task state; fail on ERROR."""
-    deadline = time.monotonic() + timeout
+    """Poll until the server shows ``status`` with no task state; fail at once on ERROR."""
     last: dict[str, Any] = {}
-    while time.monotonic() < deadline:
+
+    def reached() -> dict[str, Any] | None:
         r = cloud.compute.get(f"/v2.1/servers/{server_id}", headers=headers)
         if status == "DELETED" and r.status_code == 404:
-            return {}
+            return {"status": "DELETED"}
         assert r.status_code == 200, r.text
-        last = r.json()["server"]
-        if last["status"] == status and last.get("OS-EXT-STS:task_state") is None:
-            return dict(last)
+        last.update(r.json()["server"])
         if last["status"] == "ERROR" and status != "ERROR":
             pytest.fail(f"server {server_id} went to ERROR: {last.get('fault')}")
-        time.sleep(0.05)
-    pytest.fail(f"server {server_id} never reached {status}; last: {last.get('status')}")
+        done = last["status"] == status and last.get("OS-EXT-STS:task_state") is None
+        return dict(last) if done else None
+
+    found = wait_until(reached, timeout, f"server {server_id} to reach {status}", step=0.05)
+    return {} if status == "DELETED" else found
+
+
+def wait_for_image(
+    cloud: Cloud, headers: dict[str, str], image_id: str, timeout: float = 60.0
+) -> dict[str, Any]:
+    """Poll the image API until the image (a snapshot being uploaded) is ``active``."""
+
+    def active() -> dict[str, Any] | None:
+        body: dict[str, Any] = cloud.image.get(f"/v2/images/{image_id}", headers=headers).json()
+        return body if body.get("status") == "active" else None
+
+    return wait_until(active, timeout, f"image {image_id} to become active", step=0.05)

@@ -4,12 +4,10 @@ on the hypervisor, aggregates steer servers into zones, groups record their memb
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-import pytest
-
 from tests.fixtures.cloud import Cloud
+from tests.fixtures.waiting import wait_until
 from tests.functional.compute.basics_helpers import mv
 from tests.functional.compute.servers_helpers import boot, show, wait_for_status
 
@@ -21,13 +19,11 @@ def _services(cloud: Cloud, query: str = "") -> list[dict[str, Any]]:
 
 
 def _wait_for_services(cloud: Cloud, count: int) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    def registered() -> list[dict[str, Any]] | None:
         found = _services(cloud)
-        if len(found) >= count:
-            return found
-        time.sleep(0.05)
-    pytest.fail(f"only {_services(cloud)} registered")
+        return found if len(found) >= count else None
+
+    return wait_until(registered, 30, f"{count} services to register", step=0.05)
 
 
 def _set_status(cloud: Cloud, host: str, body: dict[str, Any]) -> None:

@@ -3,7 +3,6 @@ shapes as Tempest's schemas, the image service's visibility and ownership, filte
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +16,7 @@ from tests.functional.compute.servers_helpers import (
     action,
     boot,
     version,
+    wait_for_image,
     wait_for_status,
 )
 
@@ -449,12 +449,8 @@ def test_snapshots_show_their_server(plane, member, image_id):
     r = action(plane, member.headers, sid, {"createImage": {"name": "snap"}}, v="2.45")
     assert r.status_code == 202, r.text
     snapshot = r.json()["image_id"]
-    image: dict[str, Any] = {}
-    for _ in range(200):
-        image = _get(plane, member, f"/{snapshot}").json()["image"]
-        if image["status"] == "ACTIVE":
-            break
-        time.sleep(0.05)
+    wait_for_image(plane, member.headers, snapshot)
+    image = _get(plane, member, f"/{snapshot}").json()["image"]
     assert image["status"] == "ACTIVE"
     assert image["server"]["id"] == sid
     hrefs = {link["rel"]: link["href"] for link in image["server"]["links"]}

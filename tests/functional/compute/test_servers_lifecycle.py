@@ -16,6 +16,7 @@ from tests.functional.compute.servers_helpers import (
     show,
     upload_image,
     version,
+    wait_for_image,
     wait_for_status,
 )
 
@@ -133,15 +134,7 @@ def test_snapshot_becomes_an_active_image(plane, member, image_id):
     _ok(r)
     snapshot = r.json()["image_id"]
     wait_for_status(plane, member.headers, sid, "ACTIVE")
-    image: dict[str, Any] = {}
-    for _ in range(200):
-        image = plane.image.get(f"/v2/images/{snapshot}", headers=member.headers).json()
-        if image["status"] == "active":
-            break
-        import time
-
-        time.sleep(0.05)
-    assert image["status"] == "active"
+    image = wait_for_image(plane, member.headers, snapshot)
     assert image["owner"] == member.project_id
     assert image["image_type"] == "snapshot"
     assert image["instance_uuid"] == sid
@@ -245,18 +238,6 @@ def test_member_of_other_project_cannot_touch(plane, member, image_id):
     assert r.status_code == 404
 
 
-def _wait_image(cloud: Cloud, headers: dict[str, str], image: str) -> dict[str, Any]:
-    import time
-
-    body: dict[str, Any] = {}
-    for _ in range(200):
-        body = cloud.image.get(f"/v2/images/{image}", headers=headers).json()
-        if body.get("status") == "active":
-            return body
-        time.sleep(0.05)
-    pytest.fail(f"image {image} never became active: {body}")
-
-
 def test_backups_rotate(plane, member, image_id):
     sid = _active(plane, member, image_id)["id"]
     made = []
@@ -265,7 +246,7 @@ def test_backups_rotate(plane, member, image_id):
         r = action(plane, member.headers, sid, body, v="2.45")
         _ok(r)
         made.append(r.json()["image_id"])
-        image = _wait_image(plane, member.headers, made[-1])
+        image = wait_for_image(plane, member.headers, made[-1])
         assert image["image_type"] == "backup"
         assert image["backup_type"] == "daily"
         wait_for_status(plane, member.headers, sid, "ACTIVE")

@@ -3,7 +3,6 @@ conductor double: what crosses the bus (objects, request ids, errors) really cro
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from stratus.objects.instance import Instance
 from stratus.virt.fake import FakeDriver
 from tests.fixtures.conductor_double import ConductorDouble
 from tests.fixtures.instances import make_flavor, make_instance, make_vif
+from tests.fixtures.waiting import scaled, wait_until
 
 
 class Rig:
@@ -37,7 +37,7 @@ class Rig:
         self.bus = InProcBus(f"memory://agent-{uuid.uuid4().hex}")
         self.conductor = ConductorDouble()
         self.server = self.bus.serve(Target("conductor"), self.conductor)
-        self.compute = ComputeAPI(self.bus, timeout=10)
+        self.compute = ComputeAPI(self.bus, timeout=scaled(60))
         self.agents: dict[str, compute.ComputeService] = {}
 
     def start(self, host: str) -> FakeDriver:
@@ -46,14 +46,12 @@ class Rig:
         assert isinstance(driver, FakeDriver)
         return driver
 
-    def wait(self, uuid_: str, until: Callable[[Instance], bool], timeout: float = 5) -> Instance:
-        deadline = time.monotonic() + timeout
-        while True:
+    def wait(self, uuid_: str, until: Callable[[Instance], bool], timeout: float = 30) -> Instance:
+        def reached() -> Instance | None:
             inst = self.conductor.get(uuid_)
-            if until(inst):
-                return inst
-            assert time.monotonic() < deadline, f"timed out; instance is {inst}"
-            time.sleep(0.02)
+            return inst if until(inst) else None
+
+        return wait_until(reached, timeout, f"instance {uuid_}", step=0.02)
 
     def close(self) -> None:
         for agent in self.agents.values():
@@ -79,8 +77,11 @@ def test_agent_reports_itself_at_start_and_keeps_heartbeating(rig: Rig) -> None:
     node = rig.conductor.nodes["h1"]
     assert (node.host, node.hypervisor_type, node.vcpus) == ("h1", "fake", 16)
     first = rig.conductor.services[("h1", "stratus-compute")]
-    time.sleep(2.3)  # report_interval is 1 s
-    assert rig.conductor.services[("h1", "stratus-compute")] >= first + 2
+    wait_until(  # report_interval is 1 s
+        lambda: rig.conductor.services[("h1", "stratus-compute")] >= first + 2,
+        30,
+        "two more heartbeats",
+    )
 
 
 def test_operations_over_the_bus_record_the_callers_request_id(rig: Rig) -> None:

@@ -8,13 +8,14 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
+
+from tests.fixtures.waiting import scaled, wait_until
 
 CLI = [sys.executable, "-m", "stratus.cmd.main"]
 
@@ -46,15 +47,12 @@ def test_novncproxy_process(tmp_path: Path) -> None:
         )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
+
+        def page_served() -> httpx.Response:
             assert proc.poll() is None, log.read_text()
-            try:
-                page = httpx.get(f"{base}/vnc_auto.html?path=%3Ftoken%3Dx", timeout=2)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.1)
+            return httpx.get(f"{base}/vnc_auto.html?path=%3Ftoken%3Dx", timeout=scaled(10))
+
+        page = wait_until(page_served, 60, "the console proxy", retry_on=(httpx.HTTPError,))
         assert page.status_code == 200
         assert "core/rfb.js" in page.text  # noVNC's lite page, which connects at once
         assert page.headers["referrer-policy"] == "no-referrer"
@@ -64,6 +62,6 @@ def test_novncproxy_process(tmp_path: Path) -> None:
         assert refused.value.response.status_code == 403
     finally:
         proc.send_signal(signal.SIGTERM)
-        code = proc.wait(30)
+        code = proc.wait(scaled(60))
     assert code == 0, log.read_text()
     assert "console connection from 127.0.0.1" in log.read_text()  # the refusal is logged

@@ -12,7 +12,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from stratus.virt.fake import FakeDriver
 from stratus.virt.qemu.driver import QemuDriver
 from stratus.virt.qemu.vifs import TapPlugger
 from tests.fixtures.cloud import Cloud, make_config
+from tests.fixtures.waiting import wait_until
 
 MV = {"OpenStack-API-Version": "compute 2.79"}
 GiB = 1024**3
@@ -73,23 +73,22 @@ def boot(cloud: Cloud, headers: dict[str, str], image_id: str, name: str) -> str
 
 
 def settled(cloud: Cloud, headers: dict[str, str], sid: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
+    def built() -> Any:
         r = cloud.compute.get(f"/v2.1/servers/{sid}", headers={**headers, **MV})
         assert r.status_code == 200, r.text
         server = r.json()["server"]
-        if server["status"] != "BUILD":
-            return server
-        assert time.monotonic() < deadline, f"{sid} still building"
-        time.sleep(0.1)
+        return server if server["status"] != "BUILD" else None
+
+    return wait_until(built, timeout, f"{sid} to finish building")
 
 
 def delete_and_wait(cloud: Cloud, headers: dict[str, str], sid: str) -> None:
     assert cloud.compute.delete(f"/v2.1/servers/{sid}", headers=headers).status_code == 204
-    deadline = time.monotonic() + 60
-    while cloud.compute.get(f"/v2.1/servers/{sid}", headers=headers).status_code != 404:
-        assert time.monotonic() < deadline, f"{sid} not deleted"
-        time.sleep(0.1)
+    wait_until(
+        lambda: cloud.compute.get(f"/v2.1/servers/{sid}", headers=headers).status_code == 404,
+        60,
+        f"{sid} to be deleted",
+    )
 
 
 def test_private_image_fetched_once_per_host_then_everything_removed(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -11,20 +10,14 @@ import sqlalchemy as sa
 
 from stratus.db.models.compute import Allocation, ComputeNode, Instance, InstanceFault
 from stratus.db.session import Database
+from tests.fixtures.waiting import wait_until
 
 T = TypeVar("T")
 
 
 def wait_for(fn: Callable[[], T | None], timeout: float = 30.0, what: str = "condition") -> T:
-    """Poll ``fn`` until it returns something truthy; fail the test after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
+    """Poll ``fn`` until it returns something truthy; fail the test after ``timeout`` (scaled)."""
+    return wait_until(fn, timeout, what, step=0.05)
 
 
 @dataclasses.dataclass
@@ -75,5 +68,5 @@ def usage_by_host(db: Database) -> dict[str, tuple[int, int, int, int]]:
             )
             .outerjoin(Allocation, Allocation.compute_node_id == ComputeNode.id)
             .group_by(ComputeNode.host)
-        ).tuples()
+        )
         return {h: (int(n), int(c), int(m), int(d)) for h, n, c, m, d in rows}

@@ -26,8 +26,8 @@ def _allocations(cloud: Cloud) -> set[tuple[str, str, int]]:
             sa.select(Allocation.consumer_uuid, ComputeNode.host, Allocation.memory_mb).join(
                 ComputeNode, ComputeNode.id == Allocation.compute_node_id
             )
-        ).tuples()
-        return set(rows)
+        )
+        return {(consumer, host, memory) for consumer, host, memory in rows}
 
 
 def _migration(cloud: Cloud, uuid: str) -> MigrationRef | None:

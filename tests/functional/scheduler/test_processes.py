@@ -13,6 +13,7 @@ import pytest
 
 from stratus.db.session import Database
 from stratus.services import servicegroup
+from tests.fixtures.waiting import scaled
 from tests.functional.scheduler.helpers import wait_for
 
 
@@ -53,7 +54,7 @@ def test_process_heartbeats_and_stops_on_signal(
             (row,) = servicegroup.list_services(s, binary=binary)
             assert servicegroup.is_up(row, 60)
         proc.send_signal(sig)
-        output, _ = proc.communicate(timeout=20)
+        output, _ = proc.communicate(timeout=scaled(60))
         assert proc.returncode == 0, output
         assert f"{binary} stopping" in output
     finally:

@@ -42,7 +42,7 @@ def test_conductor_and_scheduler_register_and_heartbeat(control: Cloud) -> None:
 def test_heartbeats_repeat_every_report_interval(cloud: Cloud) -> None:
     cloud.cfg.default.report_interval = 1
     cloud.services.append(scheduler.start(cloud.cfg, cloud.db, cloud.bus))
-    wait_for(lambda: _services(cloud).get("stratus-scheduler", ("", "", 0))[2] >= 3, timeout=10)
+    wait_for(lambda: _services(cloud).get("stratus-scheduler", ("", "", 0))[2] >= 3, timeout=30)
 
 
 def test_stale_heartbeat_is_down_and_compute_filter_rejects(control: Cloud) -> None:

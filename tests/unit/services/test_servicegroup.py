@@ -51,9 +51,9 @@ def test_down_after_service_down_time_and_when_forced(db: Database, cfg: Config)
     with db.write() as s:
         row = servicegroup.report(s, "h1", "stratus-compute", "compute")
         assert servicegroup.is_up(row, 60)
-        clock.advance(59)
+        clock.advance(45)  # the clock is real time plus an offset: leave room for a slow machine
         assert servicegroup.is_up(row, 60)
-        clock.advance(2)
+        clock.advance(16)
         assert not servicegroup.is_up(row, 60)
         assert servicegroup.state(row, cfg) == "down"
         servicegroup.report(s, "h1", "stratus-compute", "compute")
