@@ -136,6 +136,7 @@ def openstack(env: dict[str, str], *args: str, check: bool = True, fmt: bool = T
 @contextlib.contextmanager
 def fake_cloud(base: Path) -> Iterator[RunningCloud]:
     """``stratus up --virt fake`` under ``base``; stopped (it must exit 0) afterwards."""
+    base.mkdir(parents=True, exist_ok=True)
     cloud = RunningCloud(base / "var", base / "stratus.log")
     try:
         cloud.wait_ready()

@@ -63,6 +63,7 @@ def qemu_up(base: Path) -> Iterator[RunningCloud]:
     """A ``stratus up`` with its defaults under ``base``, ready once ``cirros`` is registered.
     Stopped (it must exit 0) and its host state cleaned afterwards."""
     ensure_lab_tools()
+    base.mkdir(parents=True, exist_ok=True)
     cloud = RunningCloud(
         base / "var",
         base / "stratus.log",
