@@ -56,11 +56,10 @@ FAKE_HOST = {
 
 
 def reference_script() -> Path:
-    """bench_openstack.py: ``$STRATUS_SHARED_DIR``, ``<repo>/../shared``, ``/work/shared``."""
+    """bench_openstack.py: ``$STRATUS_SHARED_DIR`` or ``<repo>/../shared``."""
     candidates = [
         os.environ.get("STRATUS_SHARED_DIR", ""),
         str(ROOT.parent / "shared"),
-        "/work/shared",
     ]
     for c in candidates:
         path = Path(c) / "reference" / "bench_openstack.py"

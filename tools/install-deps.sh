@@ -47,6 +47,16 @@ if ((${#missing[@]})); then
   fi
 fi
 
+# NOTE: the qemu driver runs guests' QEMU as this unprivileged system user ([qemu] user; QEMU's
+# -runas after it opened its files as root): no home, no shell, no groups. The agent never
+# creates users; without this one QEMU runs as root (and the agent logs that).
+if ! getent passwd stratus-qemu >/dev/null; then
+  echo "install-deps: useradd --system stratus-qemu" >&2
+  sudo_cmd=(); [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" useradd --system --user-group --no-create-home --home-dir /nonexistent \
+    --shell /usr/sbin/nologin --comment "Stratus QEMU guests" stratus-qemu
+fi
+
 extra=client; [[ "$mode" == test ]] && extra=test
 inputs=(pyproject.toml); [[ -f constraints.txt ]] && inputs+=(constraints.txt)
 hash=$(cat "${inputs[@]}" | sha1sum | cut -c1-12)

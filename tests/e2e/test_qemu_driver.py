@@ -2,15 +2,19 @@
 
 One guest is booted and taken through the whole lifecycle (power, pause, reboots, snapshot,
 suspend/resume, cold resize, agent restart, a kill behind the driver's back, destroy); a second
-boots AMI-style by direct kernel boot. Acceleration is whatever the probe picks on this host
-(TCG on machines where KVM guests hang). Run by hand with ``-s`` to see the timings.
+boots AMI-style by direct kernel boot. Every QEMU runs as the unprivileged ``stratus-qemu`` under
+seccomp (checked in ``/proc/<pid>/status`` after each start); a third guest floods its serial
+port and the console log stays under its cap. Acceleration is whatever the probe picks on this
+host (TCG on machines where KVM guests hang). Run by hand with ``-s`` to see the timings.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
+import pwd
 import shutil
 import signal
 import subprocess
@@ -27,7 +31,8 @@ from stratus.objects.image import ImageMeta
 from stratus.objects.instance import Instance
 from stratus.objects.network import VIF
 from stratus.virt.driver import DriverError
-from stratus.virt.qemu import accel
+from stratus.virt.qemu import accel, confine
+from stratus.virt.qemu.console_log import backup_path
 from stratus.virt.qemu.driver import QemuDriver
 from stratus.virt.qemu.vifs import TapPlugger, tap_name
 from tests.e2e.guest_lab import GuestLab, build_test_image, needs_qemu
@@ -170,6 +175,28 @@ def qemu_pid(driver: QemuDriver, inst: Instance) -> int | None:
     return driver.runtime.pid(driver._dir(inst.uuid), inst.uuid)
 
 
+@pytest.fixture(scope="module")
+def qemu_uid() -> int:
+    try:
+        return pwd.getpwnam(confine.DEFAULT_USER).pw_uid
+    except KeyError:
+        pytest.fail(f"no user {confine.DEFAULT_USER}: run tools/install-deps.sh test")
+
+
+def assert_confined(driver: QemuDriver, inst: Instance, uid: int) -> None:
+    """The guest's QEMU runs as the unprivileged user, under its seccomp filter."""
+    pid = qemu_pid(driver, inst)
+    assert pid is not None
+    status = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    assert status["Uid"].split() == [str(uid)] * 4  # real, effective, saved, file system
+    assert status["Gid"].split()[0] != "0"
+    assert status["Seccomp"].strip() == "2"  # a filter (-sandbox on)
+    assert status["NoNewPrivs"].strip() == "1"
+    assert status["CapEff"].strip() == "0" * 16
+
+
 def test_probe_decision_matches_what_the_guest_does(driver: QemuDriver, image_dir: Path) -> None:
     assert driver.decision is not None
     print(f"\n[accel] {driver.decision.accel}: {driver.decision.reason}")
@@ -212,7 +239,9 @@ def test_spawn_failures_leave_nothing_behind(driver: QemuDriver, images: LocalIm
     assert not any(p.name.startswith("cirros-bad") for p in driver.cache.base_dir.iterdir())
 
 
-def test_instance_lifecycle(driver: QemuDriver, lab: GuestLab, images: LocalImages) -> None:
+def test_instance_lifecycle(
+    driver: QemuDriver, lab: GuestLab, images: LocalImages, qemu_uid: int
+) -> None:
     mac = "fa:16:3e:00:00:0b"
     ip = lab.add_host(mac, 11)
     vif = make_vif(mac)
@@ -226,6 +255,7 @@ def test_instance_lifecycle(driver: QemuDriver, lab: GuestLab, images: LocalImag
     print(f"\n[spawn] banner after {boot:.1f} s, SSH after {time.monotonic() - t0:.1f} s")
     assert images.fetches == ["cirros"]
     assert power(driver, inst) == states.RUNNING
+    assert_confined(driver, inst, qemu_uid)
     assert driver.get_info(inst).vcpus == 1
     disks = lab.ssh(ip, "cat", "/proc/partitions").stdout
     assert "vdb" in disks and "vdc" in disks  # ephemeral and swap
@@ -246,6 +276,7 @@ def test_instance_lifecycle(driver: QemuDriver, lab: GuestLab, images: LocalImag
     assert power(driver, inst) == states.RUNNING
     out = lab.ssh(ip, "cat", "/tmp/mark")
     assert out.stdout.strip() == "kept", out  # same guest, same memory
+    assert_confined(driver, inst, qemu_uid)  # a new QEMU, resumed from a descriptor
     print(f"[suspend+resume] {time.monotonic() - t:.1f} s")
 
     pid = qemu_pid(driver, inst)
@@ -268,6 +299,7 @@ def test_instance_lifecycle(driver: QemuDriver, lab: GuestLab, images: LocalImag
     driver.power_on(inst, [vif])
     wait_banner(driver, inst, 3, t)
     assert power(driver, inst) == states.RUNNING
+    assert_confined(driver, inst, qemu_uid)
 
     t = time.monotonic()
     driver.reboot(inst, [vif], "SOFT")
@@ -318,7 +350,7 @@ def power_gone(driver: QemuDriver, inst: Instance) -> bool:
 
 
 def test_cold_resize_confirm_and_revert(
-    driver: QemuDriver, lab: GuestLab, images: LocalImages
+    driver: QemuDriver, lab: GuestLab, images: LocalImages, qemu_uid: int
 ) -> None:
     mac = "fa:16:3e:00:00:0c"
     ip = lab.add_host(mac, 12)
@@ -338,6 +370,7 @@ def test_cold_resize_confirm_and_revert(
     assert lab.ssh(ip, "nproc").stdout.strip() == "2"
     assert "vdb" in lab.ssh(ip, "cat", "/proc/partitions").stdout
     assert driver.get_info(inst).memory_mb == 192
+    assert_confined(driver, inst, qemu_uid)  # the new disks were made by the agent as root
 
     t = time.monotonic()
     driver.revert_migration(inst, [vif], power_on=True)
@@ -372,4 +405,77 @@ def test_direct_kernel_boot(driver: QemuDriver, lab: GuestLab, images: LocalImag
     lab.wait_ssh(ip)
     print(f"\n[kernel boot] SSH after {time.monotonic() - t0:.1f} s")
     driver.destroy(inst, [vif])
+    assert power_gone(driver, inst)
+
+
+# NOTE: the sleep lets the serial port send what the kernel still buffers before power-off
+FLOOD_INIT = """#!/bin/busybox sh
+/bin/busybox mount -t devtmpfs dev /dev
+echo STRATUS-FLOOD-START
+/bin/busybox head -c {size} /dev/urandom | /bin/busybox base64
+echo STRATUS-FLOOD-DONE
+/bin/busybox sleep 2
+/bin/busybox poweroff -f
+"""
+
+
+def _newc(name: str, mode: int, data: bytes = b"", rdev: tuple[int, int] = (0, 0)) -> bytes:
+    fields = (0, mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1], len(name) + 1, 0)
+    head = b"070701" + b"".join(b"%08X" % f for f in fields) + name.encode() + b"\0"
+    head += b"\0" * (-len(head) % 4)
+    return head + data + b"\0" * (-len(data) % 4)
+
+
+def flood_initramfs(dest: Path, size: int) -> Path:
+    """An initramfs whose /init writes ``size`` random bytes, base64'd, to the serial console."""
+    archive = (
+        _newc("dev", 0o040755)
+        + _newc("dev/console", 0o020600, rdev=(5, 1))
+        + _newc("bin", 0o040755)
+        + _newc("bin/busybox", 0o100755, Path("/bin/busybox").read_bytes())
+        + _newc("init", 0o100755, FLOOD_INIT.format(size=size).encode())
+        + _newc("TRAILER!!!", 0)
+    )
+    dest.write_bytes(gzip.compress(archive, mtime=0))
+    return dest
+
+
+@pytest.mark.skipif(not Path("/bin/busybox").is_file(), reason="needs busybox-static")
+def test_a_guest_flooding_its_serial_port_stays_under_the_log_cap(
+    driver: QemuDriver, images: LocalImages, image_dir: Path, tmp_path: Path, qemu_uid: int
+) -> None:
+    cap, backups, flood = 128 * 1024, 1, 512 * 1024  # base64: 700 KB, over five times the cap
+    images.add("flood-initrd", flood_initramfs(tmp_path / "flood.img", flood), "ari")
+    images.add(
+        "flood",
+        image_dir / "cirros.qcow2",
+        "qcow2",
+        {
+            "kernel_id": "cirros-kernel",
+            "ramdisk_id": "flood-initrd",
+            "os_command_line": "console=ttyS0 rdinit=/init",
+        },
+    )
+    old = driver.console.max_size, driver.console.max_backups
+    driver.console.max_size, driver.console.max_backups = cap, backups
+    inst = make_instance(flavor(root=0), image_ref="flood")
+    try:
+        t0 = time.monotonic()
+        driver.spawn(inst, images.files["flood"][1], [])
+        assert_confined(driver, inst, qemu_uid)
+        # NOTE: the guest powers itself off once it has written everything
+        wait_until(lambda: power(driver, inst) == states.SHUTDOWN, scaled(300), "flood to end")
+        seconds = time.monotonic() - t0
+        d = driver._dir(inst.uuid)
+        sizes = [p.stat().st_size for p in (d.console_log, backup_path(d.console_log, 0))]
+        print(f"\n[serial flood] {flood * 4 // 3} bytes in {seconds:.1f} s; log files {sizes}")
+        assert all(size <= cap for size in sizes)
+        assert not backup_path(d.console_log, 1).exists()
+        output = driver.get_console_output(inst)
+        assert "STRATUS-FLOOD-DONE" in output  # the newest output is kept ...
+        assert "STRATUS-FLOOD-START" not in output  # ... the oldest rotated away
+        assert len(output) <= cap * (1 + backups)
+    finally:
+        driver.console.max_size, driver.console.max_backups = old
+        driver.destroy(inst, [])
     assert power_gone(driver, inst)

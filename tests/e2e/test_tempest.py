@@ -1,8 +1,9 @@
 """OpenStack's own Tempest API tests against a real `stratus up` (the shared harness).
 
-The harness lives outside this repository (``../shared/tempest`` next to the checkout, or
-``$STRATUS_TEMPEST_DIR``). It creates its own virtualenv with tempest on first use. Results and
-logs land in ``artifacts/tempest/``; docs/tempest.md records the counts.
+The harness lives outside this repository (``../shared/tempest`` next to the checkout,
+``$STRATUS_SHARED_DIR/tempest`` or ``$STRATUS_TEMPEST_DIR``). It creates its own virtualenv with
+tempest on first use. Results and logs land in ``artifacts/tempest/``; docs/tempest.md records
+the counts.
 """
 
 from __future__ import annotations
@@ -40,10 +41,13 @@ CLOUD_START_STOP = 600
 
 
 def harness() -> Path:
+    """``$STRATUS_TEMPEST_DIR``, ``$STRATUS_SHARED_DIR/tempest`` (``.ci/run`` sets it: its clone
+    has no ``../shared``) or ``../shared/tempest`` next to this checkout."""
+    shared = os.environ.get("STRATUS_SHARED_DIR", "")
     candidates = [
         os.environ.get("STRATUS_TEMPEST_DIR", ""),
+        str(Path(shared) / "tempest") if shared else "",
         str(REPO.parent / "shared" / "tempest"),
-        "/work/shared/tempest",
     ]
     for c in candidates:
         if c and (Path(c) / "run.sh").is_file():

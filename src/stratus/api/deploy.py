@@ -24,6 +24,7 @@ from stratus.api.image.app import ImageState
 from stratus.api.network import app as network_app
 from stratus.api.network import policies as network_policies
 from stratus.api.network.state import NetworkState
+from stratus.common import private_paths
 from stratus.common.config import Config
 from stratus.compute.rpcapi import ComputeAPI
 from stratus.conductor.rpcapi import ConductorAPI
@@ -77,7 +78,7 @@ def open_database(cfg: Config) -> Database:
 
 def prepare(cfg: Config, db: Database) -> None:
     """Migrate, create key repositories, bootstrap identity, register the catalog. Idempotent."""
-    cfg.state_path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_paths.make_dir(cfg.state_path, tighten_existing=True)
     migrate.sync(db.engine)
     if fernet.setup(cfg.fernet_tokens.key_repository):
         LOG.info("created fernet key repository %s", cfg.fernet_tokens.key_repository)

@@ -17,6 +17,7 @@ import time
 
 from stratus.api import deploy
 from stratus.cmd import compute, conductor, novncproxy, scheduler, test_image
+from stratus.cmd.listen import ListenError
 from stratus.cmd.serve import serve_all
 from stratus.cmd.service import RunningService
 from stratus.common.config import Config, ConfigError
@@ -83,6 +84,9 @@ def run(cfg: Config) -> int:
         services.append(agent)
         apps.append(novncproxy.make_app(cfg, bus, cfg.default.host, agent.env.driver))
         asyncio.run(serve_all(apps, cfg.api.bind_host, on_ready=lambda: _on_ready(cfg, started)))
+    except ListenError as exc:
+        print(f"stratus up: {exc}", file=sys.stderr, flush=True)
+        return 2
     finally:
         for service in reversed(services):
             service.stop()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 
 from stratus.api import deploy
+from stratus.cmd.listen import ListenError
 from stratus.cmd.serve import serve_all
 from stratus.common.config import Config
 from stratus.messaging.transport import get_bus
@@ -16,6 +18,9 @@ def run(cfg: Config) -> int:
     try:
         deploy.prepare(cfg, db)
         asyncio.run(serve_all(deploy.build_apps(cfg, db, bus), cfg.api.bind_host))
+    except ListenError as exc:
+        print(f"stratus api: {exc}", file=sys.stderr, flush=True)
+        return 2
     finally:
         bus.close()
         db.dispose()

@@ -161,11 +161,23 @@ def start(
         lambda: periodic.sync_power_states(env),
         run_now=False,
     )
+    schedule_image_cache(cfg, env, service)
     env.metadata = start_metadata(cfg, env, service)
     # NOTE: runs at once too: after a host reboot the namespaces are rebuilt from the database
     service.every("dataplane", max(1, cfg.network.resync_interval), lambda: dataplane.resync(env))
     LOG.info("compute agent %s started (virt driver %s)", host, virt)
     return service
+
+
+def schedule_image_cache(cfg: Config, env: AgentEnv, service: RunningService) -> None:
+    """Nova's image cache manager: every ``[image_cache] manager_interval`` seconds (0: 60,
+    -1: never), unless ``remove_unused_base_images`` is off."""
+    ic = cfg.image_cache
+    if ic.manager_interval < 0 or not ic.remove_unused_base_images:
+        LOG.info("image cache manager off: cached base images are never removed")
+        return
+    interval = ic.manager_interval or 60
+    service.every("image-cache", interval, lambda: periodic.manage_image_cache(env), run_now=False)
 
 
 def start_metadata(cfg: Config, env: AgentEnv, service: RunningService) -> MetadataService | None:

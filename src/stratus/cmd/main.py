@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stratus.common import config, log
+from stratus.common import config, log, private_paths
 from stratus.common.config import ConfigError
+
+# the long-running commands; each keeps its state in the data directory
+SERVICES = ("up", "api", "compute", "novncproxy", "conductor", "scheduler")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,6 +76,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.debug:
         cfg.default.debug = True
     log.setup(cfg.default.debug, cfg.default.log_format, cfg.default.log_file)
+    if args.command in SERVICES:
+        try:
+            # NOTE: before anything writes into it: it holds every secret of the cloud
+            private_paths.make_dir(cfg.state_path, tighten_existing=True)
+        except OSError as exc:
+            print(
+                f"stratus {args.command}: data directory {cfg.state_path}: {exc}", file=sys.stderr
+            )
+            return 2
     if args.command == "up":
         from stratus.cmd import all_in_one
 

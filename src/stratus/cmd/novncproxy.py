@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from pathlib import Path
 
 from stratus.api.deploy import ApiApp
+from stratus.cmd.listen import ListenError
 from stratus.cmd.serve import serve_all
 from stratus.common.config import Config, ConfigError
 from stratus.conductor.rpcapi import ConductorAPI
@@ -63,6 +65,9 @@ def run(cfg: Config, host: str | None = None) -> int:
     app = make_app(cfg, bus, host, driver)
     try:
         asyncio.run(serve_all([app], bind_host(cfg)))
+    except ListenError as exc:
+        print(f"stratus novncproxy: {exc}", file=sys.stderr, flush=True)
+        return 2
     finally:
         bus.close()
     return 0

@@ -1,4 +1,8 @@
-"""Serving several ASGI applications from one event loop, stopping cleanly on SIGINT/SIGTERM."""
+"""Serving several ASGI applications from one event loop, stopping cleanly on SIGINT/SIGTERM.
+
+Every application's sockets are bound before any server starts (:mod:`stratus.cmd.listen`), so
+a port in use ends the command with one line naming it (``ListenError``), not a traceback.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,13 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import Callable, Iterator, Sequence
 
 import uvicorn
 
 from stratus.api.deploy import ApiApp
+from stratus.cmd import listen
 
 LOG = logging.getLogger(__name__)
 
@@ -76,13 +82,33 @@ async def serve_all(
     on_ready: Callable[[], None] | None = None,
     on_stop: Callable[[], None] | None = None,
 ) -> None:
-    """Serve ``apps`` until a signal arrives; ``on_ready`` runs once every app listens."""
+    """Serve ``apps`` until a signal arrives; ``on_ready`` runs once every app listens.
+
+    Raises ``listen.ListenError`` before serving anything when an app cannot listen.
+    """
+    bound: list[list[socket.socket]] = []
+    try:
+        for a in apps:
+            bound.append(listen.bind(a.name, a.host or host, a.port))
+        await _serve(apps, host, bound, on_ready, on_stop)
+    finally:
+        for sockets in bound:
+            listen.close(sockets)
+
+
+async def _serve(
+    apps: Sequence[ApiApp],
+    host: str,
+    bound: Sequence[list[socket.socket]],
+    on_ready: Callable[[], None] | None,
+    on_stop: Callable[[], None] | None,
+) -> None:
     servers = [_server(a, host) for a in apps]
     loop = asyncio.get_running_loop()
     stop = _signal_handler(servers, asyncio.Event(), on_stop)
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop, sig)
-    tasks = [asyncio.create_task(s.serve()) for s in servers]
+    tasks = [asyncio.create_task(s.serve(sockets=b)) for s, b in zip(servers, bound, strict=True)]
     if await _wait_started(servers, tasks):
         for a in apps:
             LOG.info("%s API listening on %s:%d", a.name, a.host or host, a.port)
@@ -93,4 +119,4 @@ async def serve_all(
     if failed:
         raise failed[0]
     if not all(s.started for s in servers):
-        raise SystemExit("an API could not start (is its port already in use?)")
+        raise SystemExit("an API could not start (see the log above)")

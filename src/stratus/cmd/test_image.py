@@ -2,7 +2,8 @@
 
 ``build`` runs ``tools/build-test-image.sh`` into ``[compute] test_image_dir`` (default
 ``<data dir>/test-image``); the script caches its output, so a second build takes a second or
-two. ``register`` uploads ``cirros.qcow2`` through the image API as the service user: one
+two. ``register`` uploads ``cirros.qcow2`` through the image API as the admin (a public image
+is the admin's to make; the service user may only read images, ``admin_credentials``): one
 bootable qcow2 disk (SYSLINUX on FAT, whose file system the guest also mounts read-write at
 ``/data``), public, ``min_ram`` 128 MiB, named ``cirros`` so the guides' commands work as
 written. The build key is kept in the image property ``stratus_test_image``: registering again
@@ -26,9 +27,10 @@ from typing import Any
 import httpx
 
 from stratus.client.auth import AuthError, PasswordSession, reason
-from stratus.common import service_credentials
 from stratus.common.config import Config, ConfigError
 from stratus.common.exceptions import StratusError
+from stratus.common.service_credentials import ServiceCredentials
+from stratus.services.identity.bootstrap import openrc_path, read_openrc
 
 LOG = logging.getLogger(__name__)
 
@@ -57,6 +59,22 @@ class Registered:
 
 def image_dir(cfg: Config) -> Path:
     return Path(cfg.compute.test_image_dir)
+
+
+def admin_credentials(cfg: Config) -> ServiceCredentials:
+    """The cloud admin's credentials from ``<data dir>/admin-openrc`` (the controller's)."""
+    path = openrc_path(cfg.state_path, "admin")
+    try:
+        rc = read_openrc(path)
+    except OSError as exc:
+        raise ConfigError(f"registering the test image needs the admin's {path}: {exc}") from exc
+    return ServiceCredentials(
+        auth_url=cfg.auth_url,
+        username=rc.get("OS_USERNAME", "admin"),
+        password=rc.get("OS_PASSWORD", ""),
+        project_name=rc.get("OS_PROJECT_NAME", "admin"),
+        region_name=cfg.default.region_name or None,
+    )
 
 
 def build_key(out: Path) -> str:
@@ -161,9 +179,9 @@ def register(session: PasswordSession, out: Path) -> Registered:
 
 
 def ensure(cfg: Config, transport: httpx.BaseTransport | None = None) -> Registered:
-    """Build (cached) and register the test image as the service user."""
+    """Build (cached) and register the test image as the admin."""
     out = build(image_dir(cfg))
-    session = PasswordSession(service_credentials.load(cfg), transport=transport)
+    session = PasswordSession(admin_credentials(cfg), transport=transport)
     registered = register(session, out)
     LOG.info(
         "test image: %s %s (%s)",
@@ -197,7 +215,7 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
         build(out)
         print(f"test image in {out}: {', '.join(sorted(p.name for p in out.iterdir()))}")
         if args.register:
-            session = PasswordSession(service_credentials.load(cfg))
+            session = PasswordSession(admin_credentials(cfg))
             registered = register(session, out)
             state = "registered" if registered.created else "already registered"
             print(f"{state}: image {IMAGE_NAME} {registered.image_id}")

@@ -81,6 +81,21 @@ class IdentitySection:
 
 
 @dataclasses.dataclass
+class SecurityComplianceSection:
+    """``[security_compliance]``: Keystone's lockout (on by default here), a hashing bound."""
+
+    # failed password checks in a row that lock a user out; 0 disables lockout
+    lockout_failure_attempts: int = 6
+    # seconds a locked user stays locked; 0: until an admin re-enables the user
+    lockout_duration: int = 1800
+    # password/secret verifications of unauthenticated requests that hash at once (Stratus);
+    # 0: one per CPU of this process
+    max_concurrent_password_checks: int = 0
+    # further such requests that may wait for a turn; beyond that they get 503 + Retry-After
+    password_check_queue_size: int = 8
+
+
+@dataclasses.dataclass
 class TokenSection:
     """``[token]``: token lifetime and behaviour."""
 
@@ -106,6 +121,11 @@ class ImageSection:
     image_size_cap: int = 1099511627776
     qemu_img: str = "qemu-img"
     inspect_timeout: int = 60
+    # per-project limits, named and counted as Glance's unified limits (-1 = unlimited):
+    # images owned, MiB of image data stored, uploads in progress
+    image_count_total: int = 100
+    image_size_total: int = 102400
+    image_count_uploading: int = 10
 
 
 @dataclasses.dataclass
@@ -132,6 +152,32 @@ class ComputeSection:
     test_image_dir: str = "$state_path/test-image"
     resize_confirm_window: int = 0
     max_microversion: str = "2.79"
+
+
+@dataclasses.dataclass
+class QemuSection:
+    """``[qemu]``: how the qemu driver confines QEMU and caps console logs (libvirt's qemu.conf
+    ``user`` and ``seccomp_sandbox``, virtlogd.conf ``max_size`` and ``max_backups``)."""
+
+    # the unprivileged user QEMU switches to once its files and taps are open (-runas; the
+    # agent must run as root); empty: QEMU keeps the agent's user
+    user: str = "stratus-qemu"
+    # QEMU's seccomp filter: -sandbox on,obsolete=deny,spawn=deny,resourcecontrol=deny,...
+    seccomp_sandbox: bool = True
+    # bytes per console log file, and rotated files kept (console.log.0, .1, ...)
+    console_log_max_size: int = 2097152
+    console_log_max_backups: int = 3
+
+
+@dataclasses.dataclass
+class ImageCacheSection:
+    """``[image_cache]``: the compute hosts' base image cache manager (Nova's section)."""
+
+    # seconds between runs; 0: every 60 s; -1: never
+    manager_interval: int = 2400
+    remove_unused_base_images: bool = True
+    # a cached image no instance on the host used for this long is removed
+    remove_unused_original_minimum_age_seconds: int = 86400
 
 
 @dataclasses.dataclass
@@ -184,6 +230,9 @@ class NetworkSection:
     # seconds between a compute host's full resync of its dataplane (namespaces, DHCP entries,
     # security-group rules) with the database; changes also arrive at once over the bus
     resync_interval: int = 30
+    # most items one list answer holds (Neutron's pagination_max_limit): a bigger or missing
+    # ``limit`` gets this many and a ``next`` link; -1 = unlimited
+    pagination_max_limit: int = 1000
 
 
 @dataclasses.dataclass
@@ -257,9 +306,14 @@ class Config:
     api: ApiSection = dataclasses.field(default_factory=ApiSection)
     identity: IdentitySection = dataclasses.field(default_factory=IdentitySection)
     token: TokenSection = dataclasses.field(default_factory=TokenSection)
+    security_compliance: SecurityComplianceSection = dataclasses.field(
+        default_factory=SecurityComplianceSection
+    )
     fernet_tokens: FernetSection = dataclasses.field(default_factory=FernetSection)
     image: ImageSection = dataclasses.field(default_factory=ImageSection)
     compute: ComputeSection = dataclasses.field(default_factory=ComputeSection)
+    qemu: QemuSection = dataclasses.field(default_factory=QemuSection)
+    image_cache: ImageCacheSection = dataclasses.field(default_factory=ImageCacheSection)
     scheduler: SchedulerSection = dataclasses.field(default_factory=SchedulerSection)
     fake_driver: FakeDriverSection = dataclasses.field(default_factory=FakeDriverSection)
     network: NetworkSection = dataclasses.field(default_factory=NetworkSection)

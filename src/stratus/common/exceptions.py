@@ -99,6 +99,8 @@ class NotImplementedYet(StratusError):
 
 class ServiceUnavailable(StratusError):
     message = "The service is temporarily unavailable."
+    # seconds a client should wait before retrying; sent as ``Retry-After`` when set
+    retry_after: int | None = None
 
 
 class MessagingError(StratusError):

@@ -15,7 +15,7 @@ import os
 import sys
 from typing import Any
 
-from stratus.common import context
+from stratus.common import context, private_paths
 
 _TEXT_FORMAT = (
     "%(asctime)s.%(msecs)03d %(process)d %(levelname)s %(name)s "
@@ -63,7 +63,9 @@ def setup(debug: bool = False, fmt: str = "text", log_file: str = "") -> None:
             root.removeHandler(old)
     handler: logging.Handler
     if log_file:
-        os.makedirs(os.path.dirname(os.path.abspath(log_file)), exist_ok=True)
+        # NOTE: created 0600 before the first line: log lines name users, projects and hosts
+        private_paths.make_dir(os.path.dirname(os.path.abspath(log_file)))
+        private_paths.make_file(log_file, tighten_existing=False)
         handler = logging.FileHandler(log_file)
     else:
         handler = logging.StreamHandler(sys.stderr)

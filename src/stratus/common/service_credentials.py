@@ -1,7 +1,7 @@
 """The service user's credentials: ``[service_user]`` plus the ``service-credentials`` file.
 
-The identity bootstrap creates the user ``stratus`` (roles ``admin`` and ``service`` on project
-``service``) with a random password and writes ``<data dir>/service-credentials`` (mode 0600), an
+The identity bootstrap creates the user ``stratus`` (role ``service`` on project ``service``, not
+``admin``) with a random password and writes ``<data dir>/service-credentials`` (mode 0600), an
 INI fragment holding the ``[service_user]`` section. Processes on the controller (``stratus up``,
 ``stratus compute`` with the same data directory) read it automatically; a compute host on
 another machine gets the same section in its ``stratus.conf``. Values in the configuration win
@@ -15,6 +15,7 @@ import dataclasses
 import os
 from pathlib import Path
 
+from stratus.common import private_paths
 from stratus.common.config import Config, ConfigError
 
 FILE_NAME = "service-credentials"
@@ -65,7 +66,7 @@ def write(path: Path, cfg: Config, password: str) -> None:
         f"user_domain_name = {su.user_domain_name}\n"
         f"project_domain_name = {su.project_domain_name}\n"
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_paths.make_dir(path.parent)
     tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:

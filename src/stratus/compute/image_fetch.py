@@ -1,7 +1,8 @@
 """The qemu driver's image fetcher: image data from the image API over HTTP, verified.
 
 ``ImageFetcher(image_id, dest)`` is the driver's ``Fetcher``: logged in as the service user
-(``[service_user]``, an admin, so it reads every image a user may boot), it reads the image's
+(``[service_user]``, role ``service``, which the image policy lets show and download every image
+a user may boot, and which may do nothing else), it reads the image's
 record (``GET /v2/images/{id}``), refuses images that are not ``active``, streams the data
 (``GET /v2/images/{id}/file``) into ``dest`` while hashing it, and checks the hash against the
 record's ``os_hash_value`` (``os_hash_algo``, sha512 by default) or, for images without one, the

@@ -7,6 +7,9 @@
 * :func:`sync_power_states` — every ``[compute] sync_power_state_interval``: make the database
   match the hypervisor for idle instances (a guest that shut itself down or vanished shows
   SHUTOFF), and remove guests whose instance was deleted while this host was away.
+* :func:`manage_image_cache` — every ``[image_cache] manager_interval``: the driver removes
+  cached base images that no instance on this host used for
+  ``remove_unused_original_minimum_age_seconds`` (Nova's image cache manager).
 """
 
 from __future__ import annotations
@@ -166,3 +169,24 @@ def sync_power_states(env: AgentEnv) -> int:
                 LOG.warning("power-state sync of %s failed: %s", instance.uuid, exc)
     _reap_deleted(env, {i.uuid for i in instances})
     return changed
+
+
+def images_in_use(instances: list[Instance]) -> set[str]:
+    """The image, kernel and ramdisk ids ``instances`` were built from."""
+    return {
+        image_id
+        for i in instances
+        for image_id in (i.image_ref, i.kernel_id, i.ramdisk_id)
+        if image_id
+    }
+
+
+def manage_image_cache(env: AgentEnv) -> list[str]:
+    """One image cache manager pass; returns the removed image ids.
+
+    If the conductor cannot say which instances are on this host, nothing is removed (the
+    call raises before the driver is asked).
+    """
+    in_use = images_in_use(env.conductor.instances_on_host(env.host))
+    min_age = float(env.cfg.image_cache.remove_unused_original_minimum_age_seconds)
+    return env.driver.manage_image_cache(in_use, min_age)

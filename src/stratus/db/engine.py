@@ -7,12 +7,14 @@ when a read lock is upgraded under concurrency.
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+
+from stratus.common import private_paths
 
 WRITE_OPTION = "stratus_write"
 
@@ -47,17 +49,33 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _private_sqlite_file(database: str | None) -> None:
+    """Create the database file 0600 (and its directory 0700) before SQLite opens it.
+
+    SQLite creates a missing file with the umask's mode (0644) and gives its ``-wal`` and
+    ``-shm`` files the database file's mode, so creating the file first covers all three.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database).absolute()
+    private_paths.make_dir(path.parent)
+    private_paths.make_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        sibling = path.with_name(path.name + suffix)
+        if sibling.exists():
+            private_paths.tighten(sibling)
+
+
 def create_engine(
     url: str, pool_size: int = 10, max_overflow: int = 20, echo: bool = False
 ) -> Engine:
-    """An engine for ``url``; creates the directory of a SQLite file if needed."""
+    """An engine for ``url``; a SQLite file (and its directory) is created private first."""
     if _forbidden:
         raise DatabaseAccessForbidden("this process must not open the database")
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
+        _private_sqlite_file(parsed.database)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         kwargs["pool_size"] = pool_size
         kwargs["max_overflow"] = max_overflow

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, MultiFernet
 
+from stratus.common import private_paths
+
 
 class KeyRepositoryError(RuntimeError):
     """The key repository is missing, empty or unreadable."""
@@ -43,8 +45,7 @@ def _write(repo: Path, index: int, key: bytes) -> None:
 def setup(repo: str | Path) -> bool:
     """Create the repository with a staged and a primary key. Returns False if it existed."""
     path = Path(repo)
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
+    private_paths.make_dir(path, tighten_existing=True)
     if any(e.name.isdigit() for e in path.iterdir()):
         return False
     _write(path, 0, Fernet.generate_key())

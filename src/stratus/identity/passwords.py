@@ -8,6 +8,7 @@ password counts, and no input is ever rejected for length by the hash itself.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -15,28 +16,40 @@ import secrets
 import bcrypt
 
 MIN_ROUNDS = 4
+DEFAULT_ROUNDS = 12
 
 
 def _prehash(password: str) -> bytes:
     return base64.b64encode(hashlib.sha256(password.encode("utf-8")).digest())
 
 
-def hash_password(password: str, rounds: int = 12) -> str:
+def hash_password(password: str, rounds: int = DEFAULT_ROUNDS) -> str:
     """A bcrypt hash of ``password`` with ``rounds`` (log2 of the work factor)."""
     salt = bcrypt.gensalt(rounds=max(MIN_ROUNDS, rounds))
     return bcrypt.hashpw(_prehash(password), salt).decode("ascii")
 
 
-def verify_password(password: str, hashed: str | None) -> bool:
-    """True if ``password`` matches ``hashed``. Runs in constant time for a given hash."""
-    if not hashed:
-        # NOTE: still spend the time of a check so a missing user is not faster to detect.
-        bcrypt.checkpw(b"x", _DUMMY)
-        return False
-    try:
-        return bcrypt.checkpw(_prehash(password), hashed.encode("ascii"))
-    except ValueError:
-        return False
+def verify_password(password: str, hashed: str | None, rounds: int = DEFAULT_ROUNDS) -> bool:
+    """True if ``password`` matches ``hashed``. Runs in constant time for a given hash.
+
+    With no hash (an unknown user or credential, a user without a password), ``password`` is
+    checked against a dummy hash of ``rounds`` — pass the configured cost, so a failure takes as
+    long as one against a real hash and response times do not tell which users exist.
+    """
+    if hashed:
+        try:
+            return bcrypt.checkpw(_prehash(password), hashed.encode("ascii"))
+        except ValueError:
+            pass
+    bcrypt.checkpw(_prehash(password), _dummy_hash(rounds))
+    return False
+
+
+@functools.cache
+def _dummy_hash(rounds: int) -> bytes:
+    """A hash of a random secret nobody knows, one per cost (made on first use)."""
+    salt = bcrypt.gensalt(rounds=max(MIN_ROUNDS, rounds))
+    return bcrypt.hashpw(_prehash(secrets.token_urlsafe(32)), salt)
 
 
 def generate_password(length: int = 24) -> str:
@@ -46,6 +59,3 @@ def generate_password(length: int = 24) -> str:
 
 def constant_time_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
-
-
-_DUMMY = bcrypt.hashpw(b"dummy", bcrypt.gensalt(rounds=MIN_ROUNDS))

@@ -18,6 +18,7 @@
     ├── IpAddressGenerationFailure    no free address left
     ├── IpAddressAlreadyAllocated     a requested address is taken
     ├── MacAddressInUse
+    ├── DeviceIDNotOwnedByTenant      a port's device_id names another project's server
     ├── SecurityGroupRuleExists
     └── OverQuota                     Neutron answers quota overruns with 409
 """
@@ -109,6 +110,14 @@ class MacAddressInUse(exceptions.Conflict):
     def __init__(self, net_id: str, mac: str) -> None:
         super().__init__(
             f"Unable to complete operation for network {net_id}. The mac address {mac} is in use."
+        )
+
+
+class DeviceIDNotOwnedByTenant(exceptions.Conflict):
+    def __init__(self, device_id: str) -> None:
+        super().__init__(
+            f"The following device_id {device_id} is not owned by your tenant or matches another "
+            "tenants router."
         )
 
 

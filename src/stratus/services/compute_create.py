@@ -106,7 +106,8 @@ def create(api: ServerApi, boot: BootRequest) -> Created:
     try:
         api.conductor.build_instances(uuids, spec)
     except exceptions.MessagingError as exc:
-        _unbuildable(api, uuids, f"The conductor could not be reached: {exc.message}")
+        # NOTE: the bus error names the broker; only admins see a fault's details
+        _unbuildable(api, uuids, "The conductor could not be reached.", exc.message)
         raise exceptions.ServiceUnavailable(
             "The servers were created in ERROR: the conductor could not be reached."
         ) from exc
@@ -118,14 +119,15 @@ def create(api: ServerApi, boot: BootRequest) -> Created:
     )
 
 
-def _unbuildable(api: ServerApi, uuids: list[str], reason: str) -> None:
-    """Servers nobody will build end in ERROR with a fault that says why."""
+def _unbuildable(api: ServerApi, uuids: list[str], reason: str, details: str) -> None:
+    """Servers nobody will build end in ERROR with a fault that says why (``details``: the
+    internal cause, shown to admins only)."""
     with api.db.write() as session:
         for uuid in uuids:
             row = instances.get(session, uuid, lock=True)
             if row is not None:
                 row.vm_state, row.task_state = states.ERROR, None
-                instances.add_fault(session, uuid, 500, reason)
+                instances.add_fault(session, uuid, 500, reason, details)
 
 
 def _validate(api: ServerApi, boot: BootRequest) -> _Plan:

@@ -168,6 +168,8 @@ def revert_resize(api: ServerApi, uuid: str) -> None:
 def rebuild(api: ServerApi, uuid: str, image_ref: str, changes: dict[str, Any]) -> None:
     """Re-create the root disk from ``image_ref``; ``changes`` holds column values (name,
     metadata, key_name, user_data, access IPs, description, auto_disk_config)."""
+    if "user_data" in changes:
+        check.user_data(changes["user_data"])  # the same rules as at create
     image = check.Images(api.db, api.cfg, api.ctx, api.image_policy).get(image_ref)
     unset_key = "key_name" in changes and changes["key_name"] is None
     key_name = changes.pop("key_name", None)

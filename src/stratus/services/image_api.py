@@ -5,7 +5,8 @@ Handlers turn HTTP requests into the typed commands defined here (``NewImage``, 
 policy, ownership, state transitions, quotas — is decided here. Members live in
 ``image_members.py`` and image data in ``image_data.py``, on the same ``ImageService`` base.
 
-Visibility (Glance's ``is_image_visible``): admins see everything; public and community images are
+Visibility (Glance's ``is_image_visible``): admins (and, to show and download, the compute hosts'
+``service`` role: policy rule ``service_api``) see everything; public and community images are
 visible to all; private ones to their owner; shared ones to their owner and member projects (any
 member status). An image the caller cannot see is "not found" (404), never "forbidden", so ids do
 not leak. An image the caller can see but not change gives 403.
@@ -35,6 +36,7 @@ from stratus.db.repositories.images import (
 )
 from stratus.db.session import Database
 from stratus.image.store import ImageStore
+from stratus.services import image_quotas
 
 __all__ = [
     "EQUALITY_COLUMNS",
@@ -203,6 +205,8 @@ class ImageService:
     def _visible(self, row: Image, member: str | None) -> bool:
         if self.is_admin or row.owner is None or row.visibility in ("public", "community"):
             return True
+        if self.policy.allowed("service_api", {}):
+            return True  # NOTE: a compute host fetching the image an instance boots from
         project = self.ctx.project_id
         return project is not None and (row.owner == project or member is not None)
 
@@ -276,10 +280,18 @@ class ImageApi(ImageService):
             with self.db.write() as session:
                 if repo.get(session, image_id) is not None:
                     raise _duplicate(image_id)
+                image_quotas.check_create(session, self.settings, owner)
                 repo.add(session, row)
                 return view(row)
         except sqlalchemy.exc.IntegrityError:
             raise _duplicate(image_id) from None
+
+    def usage(self) -> dict[str, image_quotas.QuotaUsage]:
+        """The image quotas of the caller's project and its usage (none without a project)."""
+        if self.ctx.project_id is None:
+            return {}
+        with self.db.read() as session:
+            return image_quotas.usage(session, self.settings, self.ctx.project_id)
 
     def get(self, image_id: str) -> ImageView:
         with self.db.read() as session:

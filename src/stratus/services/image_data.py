@@ -3,8 +3,9 @@
 An upload moves the image queued → saving (compare-and-set, so a second upload gets 409), streams
 the body into the store's staging area in bounded chunks (never the whole image in memory) while
 computing md5 (``checksum``) and sha512 (``os_hash_value``), inspects the staged file
-(``stratus.image.formats``), commits it and moves saving → active. Any failure — too large, bad
-format, client gone, task cancelled — discards the staged data and puts the image back to queued.
+(``stratus.image.formats``), commits it and moves saving → active. Any failure — too large, over
+the owner's quota (``image_quotas``), bad format, client gone, task cancelled — discards the
+staged data and puts the image back to queued.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from pathlib import Path
 
 import anyio
 import anyio.to_thread
+from sqlalchemy.orm import Session
 
 from stratus.common import exceptions
+from stratus.common.config import ImageSection
 from stratus.db.repositories import images as repo
 from stratus.image import formats
 from stratus.image.store import StagedData
+from stratus.services import image_quotas
 from stratus.services.image_api import ImageService
 
 LOG = logging.getLogger(__name__)
@@ -37,6 +41,9 @@ class _Upload:
     image_id: str
     disk_format: str
     staged: StagedData
+    owner: str | None
+    cap: int  # [image] image_size_cap
+    room: int | None  # what the owner's image_size_total leaves (None: unlimited)
     md5: hashlib._Hash = dataclasses.field(
         default_factory=lambda: hashlib.md5(usedforsecurity=False)
     )
@@ -47,6 +54,14 @@ class _Upload:
         self.staged.write(data)
         self.md5.update(data)
         self.sha.update(data)
+
+    def check(self, size: int, settings: ImageSection) -> None:
+        """413 if ``size`` bytes are more than one image or its owner's quota may hold."""
+        if size > self.cap:
+            raise _too_large(self.cap)
+        if self.room is not None and size > self.room and self.owner is not None:
+            used = settings.image_size_total * image_quotas.MIB - self.room
+            raise image_quotas.storage_full(self.owner, settings, used, size)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,13 +81,12 @@ class DataApi(ImageService):
 
     async def upload(self, image_id: str, body: AsyncIterator[bytes], length: int | None) -> None:
         """Store ``body`` as the image's data. ``length`` is the declared Content-Length, if any."""
-        cap = self.settings.image_size_cap
         upload = await anyio.to_thread.run_sync(self._begin, image_id)
         done = False
         try:
-            if length is not None and length > cap:
-                raise _too_large(cap)
-            await self._receive(upload, body, cap)
+            if length is not None:
+                upload.check(length, self.settings)
+            await self._receive(upload, body)
             inspection = await anyio.to_thread.run_sync(self._inspect, upload)
             await anyio.to_thread.run_sync(self._finish, upload, inspection)
             done = True
@@ -81,12 +95,11 @@ class DataApi(ImageService):
                 with anyio.CancelScope(shield=True):
                     await anyio.to_thread.run_sync(self._abort, upload)
 
-    async def _receive(self, upload: _Upload, body: AsyncIterator[bytes], cap: int) -> None:
+    async def _receive(self, upload: _Upload, body: AsyncIterator[bytes]) -> None:
         batch = bytearray()
         async for chunk in body:
             upload.size += len(chunk)
-            if upload.size > cap:
-                raise _too_large(cap)
+            upload.check(upload.size, self.settings)
             batch += chunk
             if len(batch) >= WRITE_BATCH:
                 await anyio.to_thread.run_sync(upload.write, bytes(batch))
@@ -107,7 +120,8 @@ class DataApi(ImageService):
                 raise exceptions.Invalid(
                     "Properties disk_format, container_format must be set prior to saving data."
                 )
-            disk_format = row.disk_format
+            disk_format, owner = row.disk_format, row.owner
+            room = image_quotas.check_upload_start(session, self.settings, owner, image_id)
             if not repo.set_status(session, image_id, "queued", "saving"):
                 raise exceptions.Conflict(f"Image {image_id} is already being uploaded.")
         try:
@@ -115,7 +129,7 @@ class DataApi(ImageService):
         except BaseException:
             self._restore(image_id)
             raise
-        return _Upload(image_id, disk_format, staged)
+        return _Upload(image_id, disk_format, staged, owner, self.settings.image_size_cap, room)
 
     def _inspect(self, upload: _Upload) -> formats.Inspection:
         qemu = formats.QemuImg(self.settings.qemu_img, float(self.settings.inspect_timeout))
@@ -127,18 +141,15 @@ class DataApi(ImageService):
 
     def _finish(self, upload: _Upload, inspection: formats.Inspection) -> None:
         upload.staged.commit()
-        with self.db.write() as session:
-            ok = repo.set_status(
-                session,
-                upload.image_id,
-                "saving",
-                "active",
-                size=upload.size,
-                virtual_size=inspection.virtual_size,
-                checksum=upload.md5.hexdigest(),
-                os_hash_algo=HASH_ALGO,
-                os_hash_value=upload.sha.hexdigest(),
-            )
+        try:
+            with self.db.write() as session:
+                image_quotas.check_upload_end(
+                    session, self.settings, upload.owner, upload.image_id, upload.size
+                )
+                ok = self._activate(session, upload, inspection)
+        except exceptions.PayloadTooLarge:
+            self.store.delete(upload.image_id)
+            raise
         if not ok:
             self.store.delete(upload.image_id)
             raise exceptions.Gone(
@@ -147,6 +158,21 @@ class DataApi(ImageService):
             )
         LOG.info(
             "image %s is active (%d bytes, %s)", upload.image_id, upload.size, inspection.format
+        )
+
+    @staticmethod
+    def _activate(session: Session, upload: _Upload, inspection: formats.Inspection) -> bool:
+        """saving → active with what the upload found; False if the image is gone or moved."""
+        return repo.set_status(
+            session,
+            upload.image_id,
+            "saving",
+            "active",
+            size=upload.size,
+            virtual_size=inspection.virtual_size,
+            checksum=upload.md5.hexdigest(),
+            os_hash_algo=HASH_ALGO,
+            os_hash_value=upload.sha.hexdigest(),
         )
 
     def _abort(self, upload: _Upload) -> None:

@@ -36,8 +36,8 @@ from stratus.services import network_vifs
 def _live(session: Session, port: Port) -> tuple[bool, str]:
     """Whether the port's device is not being deleted, and the host name DHCP gives it."""
     instance = session.get(Instance, port.device_id)
-    if instance is None:
-        return True, port.dns_name
+    if instance is None or instance.project_id != port.project_id:
+        return True, port.dns_name  # no server, or another project's: not that server's NIC
     gone = instance.deleted or instance.task_state == states.DELETING
     return not gone, port.dns_name or instance.hostname
 

@@ -1,7 +1,10 @@
 """Which instance holds an address on a network, with what its metadata needs.
 
 The conductor answers a compute host's metadata server with :func:`for_address`: the metadata
-server knows the network (its namespace) and the caller's source address, nothing else.
+server knows the network (its namespace) and the caller's source address, nothing else. The
+port holding the address must belong to the instance's project (Nova's metadata handler checks
+the same): a port's ``device_id`` is its owner's to write, so it alone never proves whose guest
+is asking.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ def for_address(session: Session, network_id: str, address: str) -> InstanceMeta
         row = instances.get(session, port.device_id)
     except exceptions.NotFound:
         return None
+    if row.project_id != port.project_id:
+        return None  # another project's port claiming the server: not that server's guest
     key_type = "ssh"
     if row.key_name:
         pair = keypairs.find(session, row.user_id, row.key_name)

@@ -3,9 +3,11 @@
 A port gets a MAC (``fa:16:3e:…`` unless given) and fixed IPs (one per IP version from the
 network's subnets unless ``fixed_ips`` says otherwise) without ever handing out an address twice.
 Ports are visible to their project and to the network's owner. On a network the caller does not
-own, choosing the MAC or an address, or turning port security off, is admin-only; so are the
-``binding:*`` attributes except ``binding:vnic_type``. Ports with port security get the project's
-``default`` group unless ``security_groups`` is given.
+own, choosing the MAC or an address, turning port security off, setting ``allowed_address_pairs``
+or a ``network:*`` device owner (router, DHCP, floating IP) is admin-only; so are the
+``binding:*`` attributes except ``binding:vnic_type``. Only admins may point ``device_id`` at a
+server of another project (409 ``DeviceIDNotOwnedByTenant``). Ports with port security get the
+project's ``default`` group unless ``security_groups`` is given.
 """
 
 from __future__ import annotations
@@ -18,12 +20,18 @@ from sqlalchemy.orm import Session
 
 from stratus.common import clock, exceptions, ids
 from stratus.common.config import Config
+from stratus.db.models.compute import Instance
 from stratus.db.models.network import Network, Port
 from stratus.db.repositories.network import ports as repo
 from stratus.db.repositories.network.listing import ListQuery, touch
 from stratus.db.session import Database
 from stratus.network import macs
-from stratus.network.errors import InUse, MacAddressInUse, PortNotFound
+from stratus.network.errors import (
+    DeviceIDNotOwnedByTenant,
+    InUse,
+    MacAddressInUse,
+    PortNotFound,
+)
 from stratus.services import (
     network_addresses,
     network_api,
@@ -36,7 +44,13 @@ from stratus.services.network_common import Caller, backend, enforce_quota, read
 
 __all__ = ["FixedIPRequest", "PortInput", "PortView"]
 
-NETWORK_OWNER_ATTRS = ("mac_address", "fixed_ips:ip_address", "port_security_enabled")
+NETWORK_OWNER_ATTRS = (
+    "mac_address",
+    "fixed_ips:ip_address",
+    "port_security_enabled",
+    "allowed_address_pairs",
+    "device_owner",
+)
 ADMIN_ATTRS = ("binding:host_id", "binding:profile")
 
 
@@ -87,20 +101,51 @@ def find(session: Session, caller: Caller, port_id: str) -> Port:
     return row
 
 
-def _check_attrs(caller: Caller, action: str, spec: PortInput, network: Network) -> None:
-    target = {"project_id": spec.project_id, "network:project_id": network.project_id}
+def _wanted(spec: PortInput, creating: bool) -> set[str]:
+    """The guarded attributes the request sets (Neutron: given, and on create not the default)."""
     wanted = set(spec.given)
     if spec.fixed_ips and any(f.ip_address for f in spec.fixed_ips):
         wanted.add("fixed_ips:ip_address")
-    if "port_security_enabled" in wanted and spec.port_security_enabled is not False:
-        wanted.discard("port_security_enabled")
-    if "binding:host_id" in wanted and not spec.host_id:
-        wanted.discard("binding:host_id")
-    if "binding:profile" in wanted and not spec.profile:
-        wanted.discard("binding:profile")
+    unset = {
+        "port_security_enabled": spec.port_security_enabled is not False,
+        "binding:host_id": not spec.host_id,
+        "binding:profile": not spec.profile,
+        "allowed_address_pairs": creating and not spec.allowed_address_pairs,
+        "device_owner": creating and not spec.device_owner,
+    }
+    return wanted - {attr for attr, default in unset.items() if default}
+
+
+def _check_attrs(
+    caller: Caller, action: str, spec: PortInput, network: Network, current: Port | None = None
+) -> None:
+    """Attribute policies; ``current`` is the port being updated (None on create)."""
+    owner = spec.device_owner
+    if current is not None and "device_owner" not in spec.given:
+        owner = current.device_owner
+    target = {
+        "project_id": spec.project_id,
+        "network:project_id": network.project_id,
+        "device_owner": owner,
+    }
+    wanted = _wanted(spec, creating=current is None)
     for attr in (*NETWORK_OWNER_ATTRS, *ADMIN_ATTRS):
         if attr in wanted:
             caller.check(f"{action}:{attr}", target)
+
+
+def _check_device(session: Session, caller: Caller, project_id: str, spec: PortInput) -> None:
+    """409 unless the port's new ``device_id`` is no server of another project (admins: any).
+
+    NOTE: a port whose device_id names a server is that server's NIC to the compute side; a
+    member pointing its port at another project's server would hand that guest its address (and,
+    before the compute side checked projects, the server's metadata to its own guest). Neutron
+    refuses the same for routers with this error."""
+    if caller.is_admin or not spec.device_id or "device_id" not in spec.given:
+        return
+    server = session.get(Instance, spec.device_id)
+    if server is not None and server.project_id != project_id:
+        raise DeviceIDNotOwnedByTenant(spec.device_id)
 
 
 def _port_security(spec: PortInput, network: Network, current: bool | None = None) -> bool:
@@ -175,6 +220,7 @@ def create_port(db: Database, cfg: Config, caller: Caller, spec: PortInput) -> P
     with db.write() as session:
         network = network_api.find(session, caller, spec.network_id)
         _check_attrs(caller, "create_port", spec, network)
+        _check_device(session, caller, project, spec)
         row = new_port(session, cfg, caller, network, spec)
         network_vifs.push_rules(session, cfg, [row.id])
         return views(session, [row])[0]
@@ -250,8 +296,13 @@ def update_port(
         caller.check("update_port", {"project_id": row.project_id})
         network = network_api.find(session, caller, row.network_id)
         _check_attrs(
-            caller, "update_port", dataclasses.replace(spec, project_id=row.project_id), network
+            caller,
+            "update_port",
+            dataclasses.replace(spec, project_id=row.project_id),
+            network,
+            current=row,
         )
+        _check_device(session, caller, row.project_id, spec)
         old_groups = repo.security_group_ids(session, [row.id])[row.id]
         _update_row(session, cfg, row, network, spec)
         touch(row)

@@ -7,6 +7,7 @@ Contract (callers: ``services`` of the compute API, the conductor's build/delete
                           security_groups, host) -> list[VIF]
     deallocate_for_instance(session, instance_uuid) -> None
     network_info(session, instance_uuid) -> list[VIF]
+    server_ports(session, instance_uuid, project_id=None) -> list[Port]
     add_security_group(session, instance_uuid, project_id, name) -> None
     remove_security_group(session, instance_uuid, project_id, name) -> None
 
@@ -18,7 +19,10 @@ specific.". Validation answers with Nova's messages: 400 for unknown networks/po
 addresses, 409 for ports in use. Every function works in the caller's transaction.
 
 Ports made here (device owner ``compute:<az>``) are deleted with the server; ports the user
-passed in are only unbound (``preserve_on_delete``).
+passed in are only unbound (``preserve_on_delete``). A server's ports are those whose
+``device_id`` is the server *and* whose project is the server's (Nova lists them by device and
+the instance's project): a port of another project that names the server is never in its network
+info, never bound, plugged, regrouped or deleted with it.
 """
 
 from __future__ import annotations
@@ -132,9 +136,24 @@ def validate_security_groups(session: Session, project_id: str, names: Sequence[
             raise exceptions.Invalid(f"Unable to find security_group with name or id '{name}'")
 
 
+def server_ports(session: Session, instance_uuid: str, project_id: str | None = None) -> list[Port]:
+    """The server's ports in the order they were attached: those naming it as device that
+    belong to ``project_id`` (default: the server's project; none for an unknown server).
+
+    NOTE: ``device_id`` is written by the port's owner, so it alone proves nothing: without the
+    project check a member could graft a port onto another project's server (its addresses,
+    its guest's NICs, its metadata)."""
+    if project_id is None:
+        instance = session.get(Instance, instance_uuid)
+        if instance is None:
+            return []
+        project_id = instance.project_id
+    return [p for p in port_repo.of_device(session, instance_uuid) if p.project_id == project_id]
+
+
 def network_info(session: Session, instance_uuid: str) -> list[VIF]:
     """The VIFs of a server's ports, in the order they were attached."""
-    return network_vifs.vifs(session, port_repo.of_device(session, instance_uuid))
+    return network_vifs.vifs(session, server_ports(session, instance_uuid))
 
 
 def _bind_existing(
@@ -173,7 +192,7 @@ def allocate_for_instance(
 ) -> list[VIF]:
     """Create (or bind) the server's ports on ``host`` and return their VIFs. Calling it again
     for a server that already has ports rebinds them to ``host`` (rescheduling)."""
-    existing = port_repo.of_device(session, instance_uuid)
+    existing = server_ports(session, instance_uuid, project_id)
     if existing:
         for port in existing:
             port.binding_host_id = host or ""
@@ -205,14 +224,15 @@ def allocate_for_instance(
         )
         new_port(session, cfg, caller, network, spec)
     session.flush()
-    ports = port_repo.of_device(session, instance_uuid)
+    ports = server_ports(session, instance_uuid, project_id)
     network_vifs.push_rules(session, cfg, [p.id for p in ports])
     return network_vifs.vifs(session, ports)
 
 
 def deallocate_for_instance(session: Session, instance_uuid: str) -> None:
-    """Delete the ports made for the server and unbind the ones the user brought; idempotent."""
-    ports = port_repo.of_device(session, instance_uuid)
+    """Delete the ports made for the server and unbind the ones the user brought; idempotent.
+    Ports of other projects that name the server are left alone."""
+    ports = server_ports(session, instance_uuid)
     network_events.ports_changed(session, [p.id for p in ports])
     for port in ports:
         if not port.preserve_on_delete:
@@ -232,8 +252,8 @@ def _group(session: Session, project_id: str, name: str) -> str:
     return network_secgroups.resolve(session, project_id, [name])[0]
 
 
-def _instance_ports(session: Session, instance_uuid: str) -> list[Port]:
-    ports = port_repo.of_device(session, instance_uuid)
+def _instance_ports(session: Session, instance_uuid: str, project_id: str) -> list[Port]:
+    ports = server_ports(session, instance_uuid, project_id)
     if not ports:
         raise exceptions.NotFound(
             f"instance_id {instance_uuid} could not be found as device id on any ports"
@@ -246,7 +266,7 @@ def _record_names(session: Session, instance_uuid: str) -> None:
     instance = session.get(Instance, instance_uuid)
     if instance is None:
         return
-    ports = port_repo.of_device(session, instance_uuid)
+    ports = server_ports(session, instance_uuid, instance.project_id)
     ids_ = {
         g
         for gs in port_repo.security_group_ids(session, [p.id for p in ports]).values()
@@ -262,7 +282,7 @@ def add_security_group(
     """Nova's ``addSecurityGroup``: add the group to every port of the server. 404 for an unknown
     group or a server without ports, 400 when a port has port security off."""
     sg_id = _group(session, project_id, name)
-    ports = _instance_ports(session, instance_uuid)
+    ports = _instance_ports(session, instance_uuid, project_id)
     groups = port_repo.security_group_ids(session, [p.id for p in ports])
     for port in ports:
         if not port.port_security_enabled or not port_repo.fixed_ips(session, [port.id])[port.id]:
@@ -284,7 +304,7 @@ def remove_security_group(
 ) -> None:
     """Nova's ``removeSecurityGroup``: 400 when no port of the server has the group."""
     sg_id = _group(session, project_id, name)
-    ports = _instance_ports(session, instance_uuid)
+    ports = _instance_ports(session, instance_uuid, project_id)
     groups = port_repo.security_group_ids(session, [p.id for p in ports])
     if not any(sg_id in groups[p.id] for p in ports):
         raise exceptions.Invalid(
@@ -303,6 +323,6 @@ def remove_security_group(
 
 def instance_group_ids(session: Session, instance_uuid: str) -> list[str]:
     """The groups on any port of the server (Nova's ``os-security-groups`` of a server)."""
-    ports = port_repo.of_device(session, instance_uuid)
+    ports = server_ports(session, instance_uuid)
     found = port_repo.security_group_ids(session, [p.id for p in ports])
     return sorted({g for gs in found.values() for g in gs})

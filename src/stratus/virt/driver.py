@@ -147,6 +147,12 @@ class VirtDriver(abc.ABC):
     def get_console_output(self, instance: Instance) -> str:
         raise NotSupported()
 
+    def manage_image_cache(self, in_use: set[str], min_age: float) -> list[str]:
+        """Called by the agent every ``[image_cache] manager_interval`` with the image ids the
+        instances on this host use: remove cached images unused for ``min_age`` seconds, never
+        one in use. Returns the removed ids. Drivers without an image cache have nothing to do."""
+        return []
+
     def get_vnc_console(self, instance: Instance) -> Path:
         """The unix socket of the instance's VNC server, which must be running now
         (``InstanceNotFound`` otherwise). Drivers with ``supports_vnc_console`` implement it."""

@@ -12,7 +12,6 @@ import pytest
 
 from stratus.client.auth import PasswordSession
 from stratus.cmd import test_image
-from stratus.common import service_credentials
 from tests.fixtures.cloud import Cloud
 
 FAKE_SCRIPT = """#!/bin/sh
@@ -33,7 +32,9 @@ def script(tmp_path: Path) -> Path:
 
 
 def _session(cloud: Cloud) -> PasswordSession:
-    return PasswordSession(service_credentials.load(cloud.cfg), transport=cloud.http_transport)
+    # NOTE: a public image is the admin's to make (the service user may only read images)
+    creds = test_image.admin_credentials(cloud.cfg)
+    return PasswordSession(creds, transport=cloud.http_transport)
 
 
 def _cirros(cloud: Cloud, headers: dict[str, str]) -> list[dict[str, object]]:

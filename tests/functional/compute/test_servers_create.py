@@ -290,7 +290,7 @@ def test_unreachable_conductor_leaves_servers_in_error(cloud, member, image_id, 
     from stratus.conductor.rpcapi import ConductorAPI
 
     def broken(self: ConductorAPI, *args: Any, **kwargs: Any) -> None:
-        raise exceptions.MessagingTimeout("no conductor is listening")
+        raise exceptions.MessagingTimeout("no conductor is listening on rabbit://10.9.9.9:5672")
 
     monkeypatch.setattr(ConductorAPI, "build_instances", broken)
     r = _post(cloud, member.headers, server_body(image_id, name="orphan"))
@@ -298,3 +298,8 @@ def test_unreachable_conductor_leaves_servers_in_error(cloud, member, image_id, 
     (server,) = cloud.compute.get("/v2.1/servers/detail", headers=member.headers).json()["servers"]
     assert server["status"] == "ERROR"
     assert "conductor could not be reached" in server["fault"]["message"]
+    # the bus's own words (they name the broker) are for admins only
+    assert "rabbit://" not in str(server["fault"])
+    sid = server["id"]
+    shown = cloud.compute.get(f"/v2.1/servers/{sid}", headers=cloud.admin_headers()).json()
+    assert "rabbit://10.9.9.9" in shown["server"]["fault"]["details"]

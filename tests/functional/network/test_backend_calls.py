@@ -4,7 +4,6 @@ and networks they need through the conductor's queries (``services.network_datap
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from stratus.objects.network import VIF, SecurityRule
 from stratus.services import network_dataplane, network_events, network_ports
 from tests.fixtures.cloud import Cloud, make_config
 from tests.functional.network.conftest import Net
+from tests.functional.network.server_rows import allocate, instance_row
 
 CALLS: list[tuple[str, Any]] = []
 published: list[tuple[str, list[str], list[str]]] = []
@@ -134,39 +134,9 @@ def test_rules_follow_ports_and_groups(cloud: Cloud, alice: Net) -> None:
     assert _rules(cloud, port["id"]) == []
 
 
-def _instance(cloud: Cloud, project_id: str) -> str:
-    server = str(uuid.uuid4())
-    with cloud.db.write() as s:
-        s.add(
-            Instance(
-                uuid=server,
-                display_name="vm",
-                hostname="vm",
-                project_id=project_id,
-                user_id="u",
-                reservation_id="r",
-                flavor={},
-                vcpus=1,
-                memory_mb=64,
-                root_gb=1,
-                vm_state="building",
-            )
-        )
-    return server
-
-
 def test_server_ports_get_their_rules_and_vif_type(cloud: Cloud, alice: Net) -> None:
-    server = _instance(cloud, alice.project_id)
-    with cloud.db.write() as s:
-        vifs = network_ports.allocate_for_instance(
-            s,
-            cloud.cfg,
-            instance_uuid=server,
-            project_id=alice.project_id,
-            requested_networks="auto",
-            security_groups=["default"],
-            host="h1",
-        )
+    server = instance_row(cloud, alice.project_id)
+    vifs = allocate(cloud, server, alice.project_id)
     assert vifs[0].vif_type == "tap"
     address = vifs[0].fixed_ips[0].address
     pushed = _rules(cloud, vifs[0].port_id)
@@ -190,17 +160,8 @@ def test_server_ports_get_their_rules_and_vif_type(cloud: Cloud, alice: Net) -> 
 
 def test_hosts_see_their_bound_ports_but_not_those_being_deleted(cloud: Cloud, alice: Net) -> None:
     net, subnet = alice.network_with_subnet("10.62.0.0/24", dns_nameservers=["192.0.2.53"])
-    server = _instance(cloud, alice.project_id)
-    with cloud.db.write() as s:
-        vifs = network_ports.allocate_for_instance(
-            s,
-            cloud.cfg,
-            instance_uuid=server,
-            project_id=alice.project_id,
-            requested_networks=[{"uuid": net["id"]}],
-            security_groups=[],
-            host="h1",
-        )
+    server = instance_row(cloud, alice.project_id)
+    vifs = allocate(cloud, server, alice.project_id, [{"uuid": net["id"]}], groups=())
     with cloud.db.read() as s:
         (seen,) = network_dataplane.for_host(s, "h1", [])
         assert network_dataplane.for_host(s, "h2", []) == []

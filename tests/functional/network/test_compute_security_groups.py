@@ -6,9 +6,9 @@ import uuid
 
 import httpx2 as httpx
 
-from stratus.db.models.compute import Instance
 from stratus.services import network_ports
 from tests.fixtures.cloud import Account, Cloud
+from tests.functional.network.server_rows import allocate, instance_row
 
 OLD = {"X-OpenStack-Nova-API-Version": "2.35"}
 
@@ -188,34 +188,8 @@ def test_gone_after_2_35(cloud: Cloud) -> None:
 def test_server_security_groups(cloud: Cloud) -> None:
     u = cloud.new_user("nova-server-sg")
     other = cloud.new_user("nova-server-sg-other")
-    server = str(uuid.uuid4())
-    with cloud.db.write() as s:
-        s.add(
-            Instance(
-                uuid=server,
-                display_name="vm",
-                hostname="vm",
-                project_id=u.project_id,
-                user_id=u.user_id,
-                reservation_id="r-1",
-                flavor={},
-                vcpus=1,
-                memory_mb=64,
-                root_gb=1,
-                vm_state="active",
-                security_groups=["default"],
-            )
-        )
-        s.flush()
-        network_ports.allocate_for_instance(
-            s,
-            cloud.cfg,
-            instance_uuid=server,
-            project_id=u.project_id,
-            requested_networks="auto",
-            security_groups=["default"],
-            host="h",
-        )
+    server = instance_row(cloud, u.project_id, user_id=u.user_id, vm_state="active")
+    allocate(cloud, server, u.project_id, host="h")
     r = cloud.compute.get(f"/v2.1/servers/{server}/os-security-groups", headers=_h(u))
     assert r.status_code == 200, r.text
     assert [g["name"] for g in r.json()["security_groups"]] == ["default"]

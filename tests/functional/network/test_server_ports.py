@@ -3,8 +3,6 @@ validation with Nova's answers, allocation, network info, deallocation, group ch
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from stratus.common import exceptions
@@ -12,42 +10,7 @@ from stratus.db.models.compute import Instance
 from stratus.services import network_ports
 from tests.fixtures.cloud import Cloud
 from tests.functional.network.conftest import Net
-
-
-def _instance(cloud: Cloud, project_id: str, zone: str | None = "zone-a") -> str:
-    server = str(uuid.uuid4())
-    with cloud.db.write() as s:
-        s.add(
-            Instance(
-                uuid=server,
-                display_name="vm",
-                hostname="vm",
-                project_id=project_id,
-                user_id="u",
-                reservation_id="r-1",
-                flavor={},
-                vcpus=1,
-                memory_mb=64,
-                root_gb=1,
-                vm_state="building",
-                availability_zone=zone,
-                security_groups=["default"],
-            )
-        )
-    return server
-
-
-def _allocate(cloud: Cloud, server: str, project: str, requested, groups=("default",), host="h1"):
-    with cloud.db.write() as s:
-        return network_ports.allocate_for_instance(
-            s,
-            cloud.cfg,
-            instance_uuid=server,
-            project_id=project,
-            requested_networks=requested,
-            security_groups=list(groups),
-            host=host,
-        )
+from tests.functional.network.server_rows import allocate, instance_row
 
 
 def _validate(cloud: Cloud, project: str, requested):
@@ -58,8 +21,8 @@ def _validate(cloud: Cloud, project: str, requested):
 def test_auto_uses_the_shared_private_network(cloud: Cloud, alice: Net) -> None:
     private = alice.get("/v2.0/networks?name=private").json()["networks"][0]
     assert _validate(cloud, alice.project_id, "auto") == [{"uuid": private["id"]}]
-    server = _instance(cloud, alice.project_id)
-    vifs = _allocate(cloud, server, alice.project_id, "auto")
+    server = instance_row(cloud, alice.project_id, zone="zone-a")
+    vifs = allocate(cloud, server, alice.project_id, "auto")
     assert len(vifs) == 1
     vif = vifs[0]
     assert vif.network_id == private["id"] and vif.network_name == "private"
@@ -88,8 +51,8 @@ def test_auto_prefers_the_projects_own_network_and_refuses_ambiguity(
 def test_none_means_no_ports(cloud: Cloud, alice: Net) -> None:
     assert _validate(cloud, alice.project_id, "none") == []
     assert _validate(cloud, alice.project_id, None) == []
-    server = _instance(cloud, alice.project_id)
-    assert _allocate(cloud, server, alice.project_id, "none") == []
+    server = instance_row(cloud, alice.project_id, zone="zone-a")
+    assert allocate(cloud, server, alice.project_id, "none") == []
 
 
 def test_explicit_networks_ports_and_fixed_ips(cloud: Cloud, alice: Net) -> None:
@@ -101,8 +64,8 @@ def test_explicit_networks_ports_and_fixed_ips(cloud: Cloud, alice: Net) -> None
         {"uuid": net["id"], "fixed_ip": "10.42.0.77"},
         {"port": mine["id"], "uuid": net["id"]},
     ]
-    server = _instance(cloud, alice.project_id)
-    vifs = _allocate(cloud, server, alice.project_id, normalized)
+    server = instance_row(cloud, alice.project_id, zone="zone-a")
+    vifs = allocate(cloud, server, alice.project_id, normalized)
     assert {v.fixed_ips[0].address for v in vifs} == {
         "10.42.0.77",
         mine["fixed_ips"][0]["ip_address"],
@@ -173,9 +136,9 @@ def test_other_projects_networks_and_ports_are_not_usable(
 
 
 def test_allocating_again_rebinds_instead_of_duplicating(cloud: Cloud, alice: Net) -> None:
-    server = _instance(cloud, alice.project_id)
-    first = _allocate(cloud, server, alice.project_id, "auto", host="h1")
-    again = _allocate(cloud, server, alice.project_id, "auto", host="h2")
+    server = instance_row(cloud, alice.project_id, zone="zone-a")
+    first = allocate(cloud, server, alice.project_id, "auto", host="h1")
+    again = allocate(cloud, server, alice.project_id, "auto", host="h2")
     assert [v.port_id for v in first] == [v.port_id for v in again]
     admin_view = cloud.network.get(f"/v2.0/ports/{first[0].port_id}", headers=cloud.admin_headers())
     assert admin_view.json()["port"]["binding:host_id"] == "h2"
@@ -189,15 +152,15 @@ def test_security_group_validation(cloud: Cloud, alice: Net) -> None:
             exceptions.Invalid, match="Unable to find security_group with name or id 'nope'"
         ):
             network_ports.validate_security_groups(s, alice.project_id, ["nope"])
-    server = _instance(cloud, alice.project_id)
-    vifs = _allocate(cloud, server, alice.project_id, "auto", groups=["web"])
+    server = instance_row(cloud, alice.project_id, zone="zone-a")
+    vifs = allocate(cloud, server, alice.project_id, "auto", groups=["web"])
     assert vifs[0].security_group_ids == [sg["id"]]
 
 
 def test_add_and_remove_security_group(cloud: Cloud, alice: Net) -> None:
     sg = alice.create("security_group", name="extra")
-    server = _instance(cloud, alice.project_id)
-    vif = _allocate(cloud, server, alice.project_id, "auto")[0]
+    server = instance_row(cloud, alice.project_id, zone="zone-a")
+    vif = allocate(cloud, server, alice.project_id, "auto")[0]
     with cloud.db.write() as s:
         network_ports.add_security_group(s, server, alice.project_id, "extra")
         network_ports.add_security_group(s, server, alice.project_id, "extra")
@@ -221,7 +184,7 @@ def test_add_and_remove_security_group(cloud: Cloud, alice: Net) -> None:
 
 
 def test_server_without_ports_cannot_get_groups(cloud: Cloud, alice: Net) -> None:
-    server = _instance(cloud, alice.project_id)
+    server = instance_row(cloud, alice.project_id, zone="zone-a")
     with (
         cloud.db.write() as s,
         pytest.raises(exceptions.NotFound, match="could not be found as device id"),
@@ -231,6 +194,6 @@ def test_server_without_ports_cannot_get_groups(cloud: Cloud, alice: Net) -> Non
 
 def test_port_quota_applies_to_servers(cloud: Cloud, admin: Net, alice: Net) -> None:
     admin.put(f"/v2.0/quotas/{alice.project_id}", {"quota": {"port": 0}})
-    server = _instance(cloud, alice.project_id)
+    server = instance_row(cloud, alice.project_id, zone="zone-a")
     with pytest.raises(exceptions.Conflict, match="Quota exceeded for resources: \\['port'\\]"):
-        _allocate(cloud, server, alice.project_id, "auto")
+        allocate(cloud, server, alice.project_id, "auto")

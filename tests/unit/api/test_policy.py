@@ -69,3 +69,26 @@ def test_override_file(tmp_path: Path) -> None:
 def test_bad_rules_fail_to_parse(bad: str) -> None:
     with pytest.raises(policy.PolicyError):
         policy.parse(bad)
+
+
+@pytest.mark.parametrize(
+    ("rule", "target", "allowed"),
+    [
+        ("field:port:device_owner=~^network:", {"device_owner": "network:dhcp"}, True),
+        ("field:port:device_owner=~^network:", {"device_owner": "compute:nova"}, False),
+        ("field:port:device_owner=~^network:", {"device_owner": "x-network:dhcp"}, False),
+        ("field:port:device_owner=~^network:", {}, False),
+        ("not field:port:device_owner=~^network:", {"device_owner": ""}, True),
+        ("field:networks:shared=True", {"shared": True}, True),
+        ("field:networks:shared=True", {"shared": False}, False),
+    ],
+)
+def test_field_checks(rule: str, target: dict[str, object], allowed: bool) -> None:
+    """Neutron's ``field:`` checks (``network_device`` guards ``network:*`` device owners)."""
+    assert policy.parse(rule)(target, ctx(), policy.Enforcer({})) is allowed
+
+
+@pytest.mark.parametrize("bad", ["field:port:device_owner", "field:port:=x", "field:p:a=~["])
+def test_bad_field_checks_fail_to_parse(bad: str) -> None:
+    with pytest.raises(policy.PolicyError):
+        policy.parse(bad)

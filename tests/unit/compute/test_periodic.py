@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from tests.fixtures.instances import make_instance
 from tests.unit.compute.conftest import World
 
+from stratus.common.exceptions import MessagingTimeout
 from stratus.compute import periodic, resource_tracker
 from stratus.objects import states as s
+from stratus.objects.instance import Instance
 
 
 def test_heartbeat_and_resource_report(world: World) -> None:
@@ -85,3 +88,62 @@ def test_recovery_at_start(world: World) -> None:
     messages = {f["uuid"]: f["message"] for f in world.conductor.faults}
     assert "restarted during spawning" in messages[spawning.uuid]
     assert "restarted during resize_migrating" in messages[resizing.uuid]
+
+
+def test_image_cache_manager_keeps_the_images_of_this_hosts_instances(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = world.env("h1")
+    world.conductor.add(make_instance(host="h1", image_ref="img-a"))
+    world.conductor.add(
+        make_instance(host="h1", image_ref="img-ami", kernel_id="aki-1", ramdisk_id="ari-1")
+    )
+    world.conductor.add(make_instance(host="h1", image_ref=""))  # booted from a volume
+    world.conductor.add(make_instance(host="h2", image_ref="img-elsewhere"))
+    calls: list[tuple[set[str], float]] = []
+
+    def manage(in_use: set[str], min_age: float) -> list[str]:
+        calls.append((in_use, min_age))
+        return ["img-old"]
+
+    monkeypatch.setattr(world.driver(), "manage_image_cache", manage)
+    assert periodic.manage_image_cache(env) == ["img-old"]
+    assert calls == [({"img-a", "img-ami", "aki-1", "ari-1"}, 86400.0)]  # Nova's default age
+
+
+def test_image_cache_manager_removes_nothing_when_the_conductor_is_unreachable(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = world.env("h1")
+
+    def down(host: str) -> list[Instance]:
+        raise MessagingTimeout("conductor down")
+
+    monkeypatch.setattr(world.conductor, "instances_on_host", down)
+    monkeypatch.setattr(world.driver(), "manage_image_cache", lambda *a: pytest.fail("called"))
+    with pytest.raises(MessagingTimeout):
+        periodic.manage_image_cache(env)
+
+
+@pytest.mark.parametrize(
+    ("interval", "remove", "every"),
+    [(2400, True, [2400]), (0, True, [60]), (-1, True, []), (2400, False, [])],
+)
+def test_image_cache_manager_schedule_follows_novas_options(
+    world: World, interval: int, remove: bool, every: list[float]
+) -> None:
+    from stratus.cmd.compute import schedule_image_cache
+
+    class Service:
+        def __init__(self) -> None:
+            self.every_calls: list[float] = []
+
+        def every(self, name: str, seconds: float, fn: object, run_now: bool = True) -> None:
+            assert (name, run_now) == ("image-cache", False)
+            self.every_calls.append(seconds)
+
+    world.cfg.image_cache.manager_interval = interval
+    world.cfg.image_cache.remove_unused_base_images = remove
+    service = Service()
+    schedule_image_cache(world.cfg, world.env("h1"), service)  # type: ignore[arg-type]
+    assert service.every_calls == every

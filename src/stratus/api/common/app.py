@@ -3,7 +3,8 @@
 ``build_app`` turns routers into a Starlette app and wraps each operation so that, in order:
 
 1. a request id (``req-<uuid>``) is made, logged and returned as ``x-openstack-request-id``;
-2. ``X-Auth-Token`` is validated (unless the operation is public) into a ``RequestContext``;
+2. ``X-Auth-Token`` is validated (unless the operation is public) into a ``RequestContext``,
+   and the token's application-credential access rules must allow the request;
 3. the operation's policy rule is enforced;
 4. the body is size-limited, parsed as JSON and validated against the operation's schema;
 5. the handler runs in a worker thread; its result becomes a JSON response;
@@ -31,7 +32,12 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stratus.api.common import faults, schemas
-from stratus.api.common.auth import TokenValidator, www_authenticate
+from stratus.api.common.auth import (
+    TokenValidator,
+    client_path,
+    enforce_access_rules,
+    www_authenticate,
+)
 from stratus.api.common.policy import Enforcer
 from stratus.api.common.routing import ApiRequest, Operation, Reply, Router
 from stratus.common import clock, context, exceptions
@@ -47,7 +53,11 @@ JSON_TYPE = "application/json"
 
 @dataclasses.dataclass
 class ServiceState:
-    """What every handler of one service can reach through ``req.state``."""
+    """What every handler of one service can reach through ``req.state``.
+
+    ``name`` is the service's type in the catalog (``compute``, ``image``, …): application
+    credential access rules are matched against it.
+    """
 
     name: str
     config: Config
@@ -187,6 +197,7 @@ def _authenticate(request: Request, state: ServiceState) -> RequestContext:
     if not token:
         raise exceptions.NotAuthenticated("The request you have made requires authentication.")
     who = state.validator.validate(token)
+    enforce_access_rules(who, state.name, request.method, client_path(request.scope))
     return dataclasses.replace(
         who, request_id=base.request_id, global_request_id=base.global_request_id
     )
@@ -230,6 +241,8 @@ def error_response(error: exceptions.StratusError, state: ServiceState) -> Respo
     headers = None
     if isinstance(error, exceptions.NotAuthenticated) and state.identity_uri:
         headers = www_authenticate(state.identity_uri)
+    if isinstance(error, exceptions.ServiceUnavailable) and error.retry_after is not None:
+        headers = {"Retry-After": str(error.retry_after)}
     status = faults.status_of(error)
     if status >= 500:
         LOG.error("%s: %s", type(error).__name__, error.message)

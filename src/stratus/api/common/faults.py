@@ -12,6 +12,10 @@ Networking answers with Neutron's envelope, which openstacksdk reads::
 
     {"NeutronError": {"type": "NotFound", "message": "Network abc could not be found.",
                       "detail": ""}}
+
+A 5xx body never carries what went wrong inside: bus errors (``MessagingError``: broker
+addresses, remote exception text; a time-out is a 503) and anything else that maps to 500
+answer with a generic message and the request id, under which the real error is logged.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Literal
 
 from starlette.responses import JSONResponse
 
+from stratus.common import context
 from stratus.common import exceptions as exc
 
 FaultStyle = Literal["nova", "keystone", "neutron"]
@@ -46,6 +51,9 @@ _TABLE: list[tuple[type[exc.StratusError], int, str, str]] = [
 
 _BY_STATUS = {status: (key, title) for _cls, status, key, title in _TABLE}
 _BY_STATUS[500] = ("computeFault", "Internal Server Error")
+
+INTERNAL_ERROR = "An unexpected error prevented the server from fulfilling your request."
+UNAVAILABLE = "The service is temporarily unavailable; try again later."
 
 
 def status_of(error: exc.StratusError) -> int:
@@ -80,11 +88,28 @@ def response(
     headers: dict[str, str] | None = None,
     kind: str | None = None,
 ) -> JSONResponse:
-    """A JSON fault response."""
+    """A JSON fault response; a 500's message gets the request id appended."""
+    if status == 500:
+        message = with_request_id(message)
     return JSONResponse(body(status, message, style, kind), status_code=status, headers=headers)
 
 
 def from_exception(
     error: exc.StratusError, style: FaultStyle = "nova", headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    return response(status_of(error), error.message, style, headers, type(error).__name__)
+    """The fault for ``error``: its own message, except for bus errors and 500s (see above);
+    the caller logs the error itself."""
+    status = status_of(error)
+    if status == 500:
+        return response(status, INTERNAL_ERROR, style, headers)
+    if isinstance(error, exc.MessagingError):
+        return response(status, with_request_id(UNAVAILABLE), style, headers)
+    return response(status, error.message, style, headers, type(error).__name__)
+
+
+def with_request_id(message: str) -> str:
+    """``message`` naming the current request's id, for the operator to find in the log."""
+    current = context.current()
+    if current is None:
+        return message
+    return f"{message} Request ID: {current.request_id}"

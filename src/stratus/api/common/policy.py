@@ -10,6 +10,9 @@ Rule syntax (a subset of oslo.policy that covers its defaults)::
     "project_id:%(project_id)s" a credential attribute equals a target attribute
     "user_id:%(target.user.id)s"
     "'member':%(role.name)s"    a literal equals a target attribute
+    "field:port:device_owner=~^network:"
+                                Neutron's field check: the target's attribute equals the
+                                value, or (``=~``) matches the regular expression at its start
     A and B, A or B, not A, ( ... )
 
 An empty rule ("") allows everything, as in oslo.policy. Operators override rules with a YAML or
@@ -77,7 +80,24 @@ def _atom(text: str) -> Check:
     if kind == "is_admin":
         want_admin = value.lower() == "true"
         return lambda _t, c, _e: c.is_admin == want_admin
+    if kind == "field":
+        return _field_check(value)
     return _match_check(kind, value)
+
+
+def _field_check(spec: str) -> Check:
+    """``field:<resource>:<attribute>=<value>`` (``=~<regex>``), as Neutron's ``FieldCheck``."""
+    _resource, _sep, rest = spec.partition(":")
+    name, sep, wanted = rest.partition("=")
+    if not sep or not name:
+        raise PolicyError(f"cannot parse policy check 'field:{spec}'")
+    if wanted.startswith("~"):
+        try:
+            pattern = re.compile(wanted[1:])
+        except re.error as exc:
+            raise PolicyError(f"bad regular expression in 'field:{spec}': {exc}") from None
+        return lambda t, _c, _e: t.get(name) is not None and bool(pattern.match(str(t[name])))
+    return lambda t, _c, _e: t.get(name) is not None and str(t[name]) == wanted
 
 
 def _match_check(kind: str, value: str) -> Check:

@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 from jsonschema import Draft7Validator
 
-from stratus.common import exceptions
+from stratus.common import exceptions, untrusted_json
 
 NAME = {"type": "string", "minLength": 1, "maxLength": 255}
 NAME_OR_EMPTY = {"type": "string", "maxLength": 255}
@@ -86,8 +86,6 @@ def validate(schema: Mapping[str, Any], document: Any) -> None:
 
 
 def parse_json(raw: bytes) -> Any:
-    """Decode a JSON request body; 400 on anything that is not JSON."""
-    try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise exceptions.Invalid(f"Malformed request body: {exc}") from None
+    """Decode a JSON request body; 400 on anything that is not UTF-8 JSON, nests deeper than
+    ``untrusted_json.MAX_DEPTH`` or holds an unpaired surrogate (see ``untrusted_json``)."""
+    return untrusted_json.loads(raw)

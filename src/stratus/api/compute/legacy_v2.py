@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from stratus.api.common.auth import CLIENT_PATH_KEY
+
 _MICROVERSION_HEADERS = (b"openstack-api-version", b"x-openstack-nova-api-version")
 
 
@@ -24,5 +26,6 @@ class LegacyV2Middleware:
         if scope["type"] == "http" and path.startswith("/v2/") and path != "/v2/":
             headers = [(k, v) for k, v in scope["headers"] if k not in _MICROVERSION_HEADERS]
             scope = dict(scope, path="/v2.1/" + path[len("/v2/") :], headers=headers)
+            scope[CLIENT_PATH_KEY] = path
             scope["raw_path"] = scope["path"].encode()
         await self.app(scope, receive, send)

@@ -12,7 +12,7 @@ import datetime as dt
 
 from stratus.api.common.routing import ApiRequest
 from stratus.api.compute import microversion
-from stratus.common import clock, exceptions
+from stratus.common import clock, exceptions, regex_filter
 from stratus.db.repositories.compute.instances import SORT_KEYS, ListQuery
 from stratus.objects import states
 from stratus.services import compute_states
@@ -30,6 +30,22 @@ def _time(req: ApiRequest, name: str) -> dt.datetime | None:
         return clock.parse_isotime(raw)
     except ValueError:
         raise exceptions.Invalid(f"Invalid filter field: {name}.") from None
+
+
+def _regex(req: ApiRequest, name: str) -> str | None:
+    """A regular-expression filter; 400 when Python's ``re`` refuses it (as Nova's query schema
+    does) or it cannot be matched in linear time (see ``common.regex_filter``)."""
+    pattern = req.query.get(name)
+    if pattern is None:
+        return None
+    try:
+        regex_filter.compile_filter(pattern)
+    except ValueError as exc:
+        shown = pattern if len(pattern) <= 80 else pattern[:80] + "..."
+        raise exceptions.Invalid(
+            f"Invalid input for query parameters {name}. Value: {shown}. {exc}"
+        ) from None
+    return pattern
 
 
 def _csv(req: ApiRequest, name: str) -> list[str]:
@@ -122,9 +138,9 @@ def list_query(req: ApiRequest, detail: bool) -> ListQuery | None:
         # NOTE: as Nova, project_id/tenant_id only mean something together with all_tenants.
         q.project_id = req.query.get("project_id") or req.query.get("tenant_id")
     q.sort = _sort(req, admin)
-    q.name_regex = req.query.get("name")
-    q.ip_regex = req.query.get("ip")
-    q.ip6_regex = req.query.get("ip6")
+    q.name_regex = _regex(req, "name")
+    q.ip_regex = _regex(req, "ip")
+    q.ip6_regex = _regex(req, "ip6")
     q.reservation_id = req.query.get("reservation_id")
     if req.query.get("image"):
         q.image_ref = req.query["image"].rstrip("/").rsplit("/", 1)[-1]

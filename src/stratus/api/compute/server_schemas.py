@@ -54,7 +54,9 @@ TAGS = {"type": "array", "items": TAG, "maxItems": 50}
 IPV4 = {"type": "string", "format": "ipv4"}
 IPV6 = {"type": "string", "format": "ipv6"}
 DISK_CONFIG = {"type": "string", "enum": ["AUTO", "MANUAL"]}
-COUNT = {"type": ["integer", "string"], "pattern": "^[0-9]*$", "minimum": 1, "minLength": 1}
+# NOTE: "+", not Nova's "*": Python's "$" also matches before a final newline, so "^[0-9]*$"
+# let "\n" through to int() and a 500.
+COUNT = {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1, "minLength": 1}
 USER_DATA = {"type": "string", "maxLength": 65535}
 HOSTNAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[a-zA-Z0-9-._]*$"}
 TRUSTED_CERTS = {

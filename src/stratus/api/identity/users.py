@@ -85,15 +85,14 @@ def change_password(req: ApiRequest) -> None:
     """Change one's own password (``original_password`` required); revokes existing tokens."""
     state = identity_state(req)
     data = req.body["user"]
-    with req.state.db.write() as session:
-        service.change_password(
-            session,
-            state.tokens,
-            req.path["user_id"],
-            data["original_password"],
-            data["password"],
-            params.rounds(req),
-        )
+    service.change_password(
+        req.state.db,
+        state.tokens,
+        req.path["user_id"],
+        data["original_password"],
+        data["password"],
+        params.rounds(req),
+    )
     state.tokens.forget_all()
 
 

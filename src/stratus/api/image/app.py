@@ -25,7 +25,16 @@ from stratus.image.stores.filesystem import FilesystemStore
 from stratus.services.image_api import ImageService
 
 # NOTE: modules are listed by name so adding a resource is one line here.
-ROUTER_MODULES = ("versions", "schemas", "images", "image_data", "tags", "members", "image_tasks")
+ROUTER_MODULES = (
+    "versions",
+    "schemas",
+    "images",
+    "image_data",
+    "tags",
+    "members",
+    "image_tasks",
+    "info",
+)
 
 S = TypeVar("S", bound=ImageService)
 

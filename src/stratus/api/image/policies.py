@@ -7,10 +7,14 @@ Targets (built by ``stratus.services.image_api.ImageService.target``)::
     member_id    the member project concerned (the caller's, if it is a member of the image)
 
 Roles: ``admin`` may do everything; ``member`` of the owning project may create and change;
-``reader`` may list, show and download. Glance relies on Keystone's implied roles (admin ⇒ member
-⇒ reader); the ``is_reader``/``is_member`` rules accept the stronger roles as well so the
-defaults hold even for tokens listing only one role. Deviation from Glance: readers may download
-(Glance asks for ``member``).
+``reader`` may list, show and download; ``service`` (the compute hosts' service user) may show and
+download any image, as a compute host must to boot one, and nothing else. Glance relies on
+Keystone's implied roles (admin ⇒ member ⇒ reader); the ``is_reader``/``is_member`` rules accept
+the stronger roles as well so the defaults hold even for tokens listing only one role.
+
+Deviations from Glance: readers may download (Glance asks for ``member``); Glance's
+``service_api`` rule guards only image locations (Nova fetches with the user's token), while
+Stratus's compute hosts fetch as the service user.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ _VISIBLE = (
 RULES: dict[str, str] = {
     "default": "",
     "context_is_admin": "role:admin",
+    "service_api": "role:service or role:admin",
     "is_member": "role:member or role:admin",
     "is_reader": "role:reader or role:member or role:admin",
     "admin_or_project_member": "role:admin or (rule:is_member and project_id:%(project_id)s)",
@@ -35,7 +40,7 @@ RULES: dict[str, str] = {
     "add_image": (
         "role:admin or (rule:is_member and project_id:%(project_id)s and project_id:%(owner)s)"
     ),
-    "get_image": "rule:admin_or_image_reader",
+    "get_image": "rule:admin_or_image_reader or rule:service_api",
     "get_images": "rule:admin_or_project_reader",
     "modify_image": "rule:admin_or_project_member",
     "publicize_image": "role:admin",
@@ -45,7 +50,7 @@ RULES: dict[str, str] = {
     "reactivate": "rule:admin_or_project_member",
     # image data
     "upload_image": "rule:admin_or_project_member",
-    "download_image": "rule:admin_or_image_reader",
+    "download_image": "rule:admin_or_image_reader or rule:service_api",
     # members
     "add_member": "rule:admin_or_project_member",
     "delete_member": "rule:admin_or_project_member",

@@ -5,13 +5,16 @@
   resource does not have are 400 (Neutron's ``filter-validation``);
 * ``fields=a&fields=b`` returns only those attributes;
 * ``sort_key``/``sort_dir`` (repeatable, paired), ``limit``/``marker``/``page_reverse`` with
-  ``<collection>_links`` (``next``/``previous``);
+  ``<collection>_links`` (``next``/``previous``); as in Neutron, ``[network]
+  pagination_max_limit`` caps every page, so a list without ``limit`` (or with ``limit=0``) gets
+  at most that many items and a ``next`` link when more follow;
 * ``tags``, ``tags-any``, ``not-tags``, ``not-tags-any`` (comma-separated), ``changed_since``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -41,7 +44,7 @@ CONTROL = frozenset(
         "changed_since",
     }
 )
-MAX_LIMIT = 1000
+UNLIMITED_PAGE = sys.maxsize
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,11 +127,20 @@ def list_query(req: ApiRequest, resource: Resource, extra: Sequence[str] = ()) -
         not_tags=_tags(req, "not-tags"),
         not_tags_any=_tags(req, "not-tags-any"),
         sort=_sort(req, resource),
-        limit=pagination.limit(req.query, maximum=MAX_LIMIT),
+        limit=page_size(req),
         marker=pagination.marker(req.query),
         page_reverse=bool(req.query_bool("page_reverse", False)),
         changed_since=_time("changed_since", since) if since else None,
     )
+
+
+def page_size(req: ApiRequest) -> int | None:
+    """Items per page: ``limit`` capped at ``pagination_max_limit``, which also stands in for a
+    missing or zero ``limit`` (Neutron's ``get_limit_and_marker``); None: no paging at all."""
+    maximum = config(req).network.pagination_max_limit
+    if maximum <= 0:
+        return pagination.limit(req.query, maximum=UNLIMITED_PAGE) or None
+    return pagination.limit(req.query, maximum=maximum) or maximum
 
 
 def _time(name: str, raw: str) -> Any:
@@ -158,10 +170,12 @@ def collection(
     wanted = fields(req)
     body: dict[str, Any] = {resource.collection: [select(i, wanted) for i in items]}
     q = req.query
-    if q.get("limit") is None:
+    if page_size(req) is None:
         return body
     keep = [(k, v) for k, v in q.multi_items() if k not in ("marker", "page_reverse")]
-    base = f"{req.base_url}/v2.0/{resource.collection}?"
+    # NOTE: the path asked for: collections with two words have a hyphen there, an underscore
+    # in the body ("security-groups" lists "security_groups")
+    base = f"{req.raw.url.replace(query='')}?"
     reverse = bool(req.query_bool("page_reverse", False))
     marked = q.get("marker") is not None
     links = []

@@ -2,7 +2,10 @@
 
 Reads need any role in the project (visibility is decided by the services: own, shared and
 external resources); writes need ``member`` in the resource's project. ``<action>:<attribute>``
-rules guard attributes: admin-only ones, and those only a network's owner may set on ports.
+rules guard attributes: admin-only ones, and those only a network's owner may set on ports
+(addresses, MAC, port security, ``allowed_address_pairs`` and a ``network:*`` device owner, so a
+member cannot plant router, DHCP or floating-IP ports, or addresses it may send from, on a
+shared network).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ RULES: dict[str, str] = {
     "admin_or_project_member": "rule:admin_only or (role:member and project_id:%(project_id)s)",
     "admin_or_project_reader": "rule:admin_only or (role:reader and project_id:%(project_id)s)",
     "network_owner": "role:member and project_id:%(network:project_id)s",
+    "network_device": "field:port:device_owner=~^network:",
     "context_is_reader": ANY_READER,
     "context_is_member": "rule:admin_only or role:member",
     # networks
@@ -49,7 +53,16 @@ RULES: dict[str, str] = {
     **{
         f"{action}:{attr}": NET_OWNER
         for action in ("create_port", "update_port")
-        for attr in ("mac_address", "fixed_ips:ip_address", "port_security_enabled")
+        for attr in (
+            "mac_address",
+            "fixed_ips:ip_address",
+            "port_security_enabled",
+            "allowed_address_pairs",
+        )
+    },
+    **{
+        f"{action}:device_owner": f"not rule:network_device or {NET_OWNER}"
+        for action in ("create_port", "update_port")
     },
     **{
         f"{action}:{attr}": ADMIN

@@ -62,6 +62,12 @@ class User(Base, Timestamps):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255), nullable=True)
     password_created_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     password_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # Keystone's local_user columns: failed password checks in a row, and when the last one was
+    # (``[security_compliance]`` lockout).
+    failed_auth_count: Mapped[int] = mapped_column(
+        sa.Integer, default=0, server_default="0", nullable=False
+    )
+    failed_auth_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     options: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, nullable=False)
     extra: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, nullable=False)
 

@@ -113,6 +113,31 @@ def delete(session: Session, image: Image) -> None:
     session.flush()
 
 
+@dataclasses.dataclass(frozen=True)
+class OwnerUsage:
+    """What one project's images use (the image quotas count it)."""
+
+    count: int
+    size: int
+    uploading: int
+
+
+def owner_usage(session: Session, owner: str, exclude: str | None = None) -> OwnerUsage:
+    """Images owned by ``owner`` (all states), their stored bytes, those being uploaded;
+    ``exclude``: leave one image out (the one whose upload is being accounted for)."""
+    where = [Image.owner == owner]
+    if exclude is not None:
+        where.append(Image.id != exclude)
+    row = session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(Image.size), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((Image.status == "saving", 1), else_=0)), 0),
+        ).where(*where)
+    ).one()
+    return OwnerUsage(count=int(row[0]), size=int(row[1]), uploading=int(row[2]))
+
+
 def set_status(session: Session, image_id: str, expected: str, new: str, **values: Any) -> bool:
     """Compare-and-set: move the image from ``expected`` to ``new`` status (plus ``values``).
 

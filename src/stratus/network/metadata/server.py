@@ -8,7 +8,8 @@ as ``X-Forwarded-For`` or ``X-Instance-ID`` are ignored. Unknown callers get 404
 missing path; a conductor that cannot answer gives 503.
 
 Answers are cached per address for a few seconds (a booting guest asks several paths at once);
-the MAC check runs on every request.
+the MAC check runs on every request. Guests cannot tie the server up: it serves a bounded number
+of connections at once and gives each a deadline (:mod:`.httpd`).
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from stratus.common import context
 from stratus.common.context import RequestContext
 from stratus.network.metadata import content
+from stratus.network.metadata.httpd import MAX_CONNECTIONS, REQUEST_DEADLINE, BoundedHTTPServer
 from stratus.network.metadata.netns import Neighbours
 from stratus.objects.metadata import InstanceMetadata
 
@@ -33,7 +35,7 @@ LOG = logging.getLogger(__name__)
 METADATA_IP = "169.254.169.254"
 METADATA_PORT = 80
 CACHE_SECONDS = 5.0
-REQUEST_TIMEOUT = 10.0
+REQUEST_TIMEOUT = 10.0  # NOTE: per read; a whole request has httpd.REQUEST_DEADLINE
 
 Lookup = Callable[[str, str], InstanceMetadata | None]
 """``(network_id, ip) -> InstanceMetadata | None``: the instance whose port on that network
@@ -103,8 +105,7 @@ class CachedLookup:
         return md
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
+class _HTTPServer(BoundedHTTPServer):
     network_id: str
     lookup: Lookup
     neighbours: Neighbours
@@ -138,6 +139,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, send_body: bool) -> None:
         ip = str(self.client_address[0])
         srv = self.server
+        # NOTE: from here the time is the lookup's, not the client's
+        if not srv.pause_deadline(self.connection):
+            self.close_connection = True
+            return
         try:
             caller = identify(srv.network_id, ip, srv.lookup, srv.neighbours)
         except Exception:
@@ -162,6 +167,7 @@ class _Handler(BaseHTTPRequestHandler):
         send_body: bool,
         headers: dict[str, str] | None = None,
     ) -> None:
+        self.server.restart_deadline(self.connection)
         self.send_response(status)
         self.send_header("Content-Type", answer.content_type)
         self.send_header("Content-Length", str(len(answer.body)))
@@ -186,8 +192,16 @@ class MetadataServer:
         neighbours: Neighbours,
         on_close: Callable[[], None] | None = None,
         poll_interval: float = 0.5,
+        max_connections: int = MAX_CONNECTIONS,
+        deadline: float = REQUEST_DEADLINE,
     ) -> None:
-        httpd = _HTTPServer(sock.getsockname(), _Handler, bind_and_activate=False)
+        httpd = _HTTPServer(
+            sock.getsockname(),
+            _Handler,
+            bind_and_activate=False,
+            max_connections=max_connections,
+            deadline=deadline,
+        )
         httpd.socket.close()
         httpd.socket = sock
         httpd.network_id = network_id
@@ -207,6 +221,11 @@ class MetadataServer:
     def address(self) -> tuple[str, int]:
         host, port = self._httpd.socket.getsockname()[:2]
         return str(host), int(port)
+
+    @property
+    def connections(self) -> int:
+        """Connections being served now (at most ``max_connections``)."""
+        return self._httpd.connections
 
     def start(self) -> MetadataServer:
         self._thread.start()

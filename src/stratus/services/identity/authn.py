@@ -17,13 +17,13 @@ from stratus.common import clock, exceptions
 from stratus.db.models.identity import ApplicationCredential, Domain, Project, User
 from stratus.db.repositories.identity import domains, projects, users
 from stratus.db.repositories.identity.assignments import SYSTEM_ID
-from stratus.identity import passwords
+from stratus.services.identity import password_check
 from stratus.services.identity.roles import effective_roles
 
 if TYPE_CHECKING:
     from stratus.services.identity.tokens import TokenService
 
-_GENERIC = "The request you have made requires authentication."
+_GENERIC = password_check.GENERIC
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,16 +62,17 @@ def _domain_of(session: Session, ref: dict[str, Any] | None) -> Domain:
         raise exceptions.NotAuthenticated(_GENERIC) from None
 
 
-def _find_user(session: Session, ref: dict[str, Any]) -> User:
+def _lookup_user(session: Session, ref: dict[str, Any]) -> User | None:
+    """The user ``ref`` names, or None when there is none (unknown id, name or domain)."""
     try:
         if ref.get("id"):
             return users.get(session, ref["id"])
         if ref.get("name"):
             domain = _domain_of(session, ref.get("domain"))
             return users.find_by_name(session, ref["name"], domain.id)
-    except exceptions.NotFound:
+    except (exceptions.NotFound, exceptions.NotAuthenticated):
         pass
-    raise exceptions.NotAuthenticated(_GENERIC)
+    return None
 
 
 def _check_enabled(session: Session, user: User) -> None:
@@ -82,12 +83,14 @@ def _check_enabled(session: Session, user: User) -> None:
         raise exceptions.NotAuthenticated("The password is expired and needs to be changed.")
 
 
-def _password(session: Session, data: dict[str, Any]) -> Identity:
+def _password(session: Session, data: dict[str, Any], tokens: TokenService) -> Identity:
     ref = data.get("user") or {}
-    user = _find_user(session, ref)
-    if not passwords.verify_password(ref.get("password", ""), user.password_hash):
-        raise exceptions.NotAuthenticated(_GENERIC)
+    user = _lookup_user(session, ref)
+    # NOTE: unknown users cost one bcrypt check too, and every check waits for the gate.
+    password_check.check_password(tokens.db, tokens.cfg, user, ref.get("password", ""))
+    assert user is not None
     _check_enabled(session, user)
+    password_check.forget_failures(tokens.db, user)
     return Identity(user=user, methods=("password",))
 
 
@@ -111,23 +114,26 @@ def _token(session: Session, data: dict[str, Any], tokens: TokenService) -> Iden
     )
 
 
-def _app_cred(session: Session, data: dict[str, Any]) -> Identity:
-    cred: ApplicationCredential | None = None
+def _find_app_cred(session: Session, data: dict[str, Any]) -> ApplicationCredential | None:
     if data.get("id"):
-        cred = session.get(ApplicationCredential, data["id"])
-    elif data.get("name") and data.get("user"):
-        user = _find_user(session, data["user"])
-        cred = next(
-            (
-                c
-                for c in session.query(ApplicationCredential).filter_by(
-                    user_id=user.id, name=data["name"]
-                )
-            ),
-            None,
-        )
-    if cred is None or not passwords.verify_password(str(data.get("secret", "")), cred.secret_hash):
+        return session.get(ApplicationCredential, data["id"])
+    if data.get("name") and data.get("user"):
+        user = _lookup_user(session, data["user"])
+        if user is not None:
+            query = session.query(ApplicationCredential).filter_by(
+                user_id=user.id, name=data["name"]
+            )
+            return query.first()
+    return None
+
+
+def _app_cred(session: Session, data: dict[str, Any], tokens: TokenService) -> Identity:
+    cred = _find_app_cred(session, data)
+    secret = str(data.get("secret", ""))
+    # NOTE: like a password, an unknown credential costs one bcrypt check behind the gate.
+    if not password_check.verify_secret(tokens.cfg, secret, cred.secret_hash if cred else None):
         raise exceptions.NotAuthenticated(_GENERIC)
+    assert cred is not None
     if cred.expires_at is not None and cred.expires_at <= clock.utcnow():
         raise exceptions.NotAuthenticated("The application credential has expired.")
     owner = session.get(User, cred.user_id)
@@ -158,11 +164,11 @@ def verify_identity(session: Session, request: AuthRequest, tokens: TokenService
             f"Authentication method {method} requires an object named {method!r}."
         )
     if method == "password":
-        return _password(session, data)
+        return _password(session, data, tokens)
     if method == "token":
         return _token(session, data, tokens)
     if method == "application_credential":
-        return _app_cred(session, data)
+        return _app_cred(session, data, tokens)
     raise exceptions.NotAuthenticated(f"Unsupported authentication method: {method}.")
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from stratus.common import exceptions, ids
+from stratus.common import exceptions, ids, untrusted_json
 from stratus.db.models.identity import Credential
 from stratus.db.repositories.identity import credentials, projects, users
 from stratus.db.repositories.identity.common import flush
@@ -44,8 +44,9 @@ def ec2_id(access: str) -> str:
 
 def _ec2_blob(blob: str) -> dict[str, Any]:
     try:
-        data = json.loads(blob)
-    except ValueError:
+        # NOTE: the blob is client JSON inside JSON: the same depth and surrogate limits apply.
+        data = untrusted_json.loads(blob, "blob in credential")
+    except exceptions.Invalid:
         raise exceptions.Invalid("Invalid blob in credential") from None
     if not isinstance(data, dict) or not data:
         raise exceptions.Invalid("Invalid blob in credential: expected a JSON object.")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from stratus.common import clock, exceptions
 from stratus.common.config import Config
-from stratus.common.context import RequestContext
+from stratus.common.context import AccessRule, RequestContext
 from stratus.db.models.identity import Domain, Project, Role, User
 from stratus.db.repositories.identity import revocations
 from stratus.db.session import Database
@@ -32,6 +32,9 @@ from stratus.services.identity.roles import effective_roles
 
 LOG = logging.getLogger(__name__)
 _CACHE_SIZE = 10000
+# NOTE: Keystone's [revoke] expiration_buffer: events outlive the tokens they can match by this
+# much, for clock skew between API processes and a [token] expiration lowered after issuing.
+_REVOCATION_BUFFER = dt.timedelta(seconds=1800)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,6 +65,10 @@ class TokenInfo:
             audit_ids=p.audit_ids,
             expires_at=clock.isotime(_from_ts(p.expires_at), subsecond=True),
             application_credential_id=p.app_cred_id,
+            access_rules=tuple(
+                AccessRule(service=r["service"], method=r["method"], path=r["path"])
+                for r in (self.app_cred or {}).get("access_rules", ())
+            ),
         )
 
 
@@ -254,6 +261,7 @@ class TokenService:
     def revoke(self, info: TokenInfo) -> None:
         """Revoke one token (``DELETE /v3/auth/tokens``)."""
         with self.db.write() as session:
+            self._prune(session)
             revocations.add(
                 session,
                 audit_id=info.payload.audit_ids[0],
@@ -269,8 +277,21 @@ class TokenService:
         domain_id: str | None = None,
     ) -> None:
         """Revoke every token of a user, project or domain issued until now (in ``session``)."""
+        self._prune(session)
         revocations.add(session, user_id=user_id, project_id=project_id, domain_id=domain_id)
         self.forget_all()
+
+    def _prune(self, session: Session) -> None:
+        """Delete the events no live token can match any more, as a new one is recorded.
+
+        An event only matches tokens issued before it was recorded, and no token lives longer
+        than ``[token] expiration`` (rescoped and application-credential tokens never outlive
+        it), so an event older than that (plus Keystone's buffer) is dead weight.
+        """
+        cutoff = clock.utcnow() - dt.timedelta(seconds=self.cfg.token.expiration)
+        pruned = revocations.prune(session, cutoff - _REVOCATION_BUFFER)
+        if pruned:
+            LOG.info("pruned %d expired token revocation events", pruned)
 
     # -- rendering -----------------------------------------------------------------------------
     def render(self, info: TokenInfo, with_catalog: bool = True) -> dict[str, Any]:

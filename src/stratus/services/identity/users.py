@@ -14,7 +14,9 @@ from stratus.common import clock, exceptions, ids
 from stratus.db.models.identity import Group, User
 from stratus.db.repositories.identity import assignments, credentials, domains, groups, users
 from stratus.db.repositories.identity.common import name_key
+from stratus.db.session import Database
 from stratus.identity import passwords
+from stratus.services.identity import password_check
 from stratus.services.identity.domains import extras
 from stratus.services.identity.tokens import TokenService
 
@@ -84,6 +86,10 @@ def update_user(
     if "enabled" in patch and patch["enabled"] != row.enabled:
         row.enabled = patch["enabled"]
         revoke = revoke or not row.enabled
+    if patch.get("enabled") is True or "password" in patch:
+        # NOTE: Keystone's way to unlock a locked-out user is to set enabled (to true); a
+        # password set by an admin unlocks too (in Keystone any update of an enabled user does).
+        password_check.clear_lockout(row)
     session.flush()
     if revoke:
         tokens.revoke_for(session, user_id=row.id)
@@ -92,15 +98,23 @@ def update_user(
 
 
 def change_password(
-    session: Session, tokens: TokenService, user_id: str, original: str, new: str, rounds: int
+    db: Database, tokens: TokenService, user_id: str, original: str, new: str, rounds: int
 ) -> None:
-    """Self-service password change; 401 unless ``original`` is the current password."""
-    row = session.get(User, user_id)
-    if row is None or not passwords.verify_password(original, row.password_hash):
-        raise exceptions.NotAuthenticated("The request you have made requires authentication.")
-    _set_password(row, new, rounds)
-    session.flush()
-    tokens.revoke_for(session, user_id=row.id)
+    """Self-service password change; 401 unless ``original`` is the current password.
+
+    Needs no token, so it is a login attempt like any other: unknown users cost the same, the
+    check waits for the hashing gate, a locked user is refused and failures count towards a lock
+    (Keystone authenticates ``original`` the same way). The check runs outside the write
+    transaction, so a failure is counted and no write lock is held while hashing.
+    """
+    with db.read() as session:
+        password_check.check_password(db, tokens.cfg, session.get(User, user_id), original)
+    with db.write() as session:
+        row = users.get(session, user_id)
+        _set_password(row, new, rounds)
+        password_check.clear_lockout(row)
+        session.flush()
+        tokens.revoke_for(session, user_id=row.id)
 
 
 def delete_user(session: Session, tokens: TokenService, user_id: str) -> None:

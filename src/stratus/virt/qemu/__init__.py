@@ -10,15 +10,18 @@ Why QMP and not libvirt (decided for issue 4):
 * The lifecycle Stratus offers (power, pause, suspend-to-file, cold resize, snapshot, console
   log) is a handful of QMP commands plus ``qemu-img``; libvirt's big wins (live migration
   orchestration, sVirt/AppArmor labelling, cgroup placement, hot-plug bookkeeping) are not needed
-  yet and can be added piecemeal (``-sandbox``, ``-runas``, cgroups) when they are.
+  yet and are added piecemeal when they are (issue 7: ``-sandbox``, ``-runas``, a capped console
+  log in place of virtlogd).
 * Cost we accept: we supervise processes ourselves (pidfile + ``/proc/<pid>/cmdline`` check +
-  QMP socket per instance, ``-daemonize`` so guests outlive the agent) and must write our own
-  live-migration code if that feature comes.
+  QMP socket per instance, a session of its own so guests outlive the agent) and must write our
+  own live-migration code if that feature comes.
 
 Modules, one aspect each (private to the driver; only ``QemuDriver`` is public):
 ``driver`` (the ``VirtDriver`` facade), ``accel`` (KVM-or-TCG probe), ``domain`` (argv, pure),
 ``layout`` (where an instance's files live), ``qmp`` (QMP client), ``process`` (start/find/stop
-QEMU safely), ``runtime`` (one instance's process: start, stop, save, restore), ``disks``
-(per-host base image cache and ``qemu-img``), ``build`` (disks and spec for a new instance),
-``resize`` (same-host cold resize), ``vifs`` (tap devices), ``host`` (host resources).
+QEMU safely), ``runtime`` (one instance's process: start, stop, save, restore), ``confine``
+(unprivileged user and seccomp), ``console_log`` (the capped serial log), ``disks`` (per-host
+base image cache and ``qemu-img``), ``imagecache`` (removing unused bases), ``build`` (disks and
+spec for a new instance), ``resize`` (same-host cold resize), ``vifs`` (tap devices), ``host``
+(host resources).
 """

@@ -68,11 +68,17 @@ def _place(src: Path, dest: Path) -> None:
         shutil.copyfile(src, dest)
 
 
+def _kernel_ids(instance: Instance, image: ImageMeta) -> tuple[str, str]:
+    """(kernel image id, ramdisk image id); empty strings when not given."""
+    kernel_id = instance.kernel_id or image.properties.get("kernel_id", "")
+    ramdisk_id = instance.ramdisk_id or image.properties.get("ramdisk_id", "")
+    return kernel_id, ramdisk_id
+
+
 def _kernel_boot(
     instance: Instance, image: ImageMeta, d: InstanceDir, cache: ImageCache, fetch: Fetcher
 ) -> KernelBoot | None:
-    kernel_id = instance.kernel_id or image.properties.get("kernel_id", "")
-    ramdisk_id = instance.ramdisk_id or image.properties.get("ramdisk_id", "")
+    kernel_id, ramdisk_id = _kernel_ids(instance, image)
     if not kernel_id:
         return None
     _place(cache.get(kernel_id, fetch).path, d.kernel)
@@ -120,18 +126,20 @@ def prepare(
         raise DriverError(f"instance {instance.uuid} already exists on this host")
     d.root.mkdir(parents=True, exist_ok=True)
     revert.add(lambda: shutil.rmtree(d.root, ignore_errors=True))
-    base = cache.get(image.id, fetch)
-    if base.meta.disk_format in disks.KERNEL_FORMATS:
-        raise DriverError(f"image {image.id} is a kernel or ramdisk, not a bootable disk")
-    flavor = instance.flavor
-    disks.create_overlay(base, d.disk, check_fits(flavor, image, base), cache.qemu_img)
+    # NOTE: pinned: the image cache manager must not remove a base between get and overlay
+    with cache.pinned(image.id, *_kernel_ids(instance, image)):
+        base = cache.get(image.id, fetch)
+        if base.meta.disk_format in disks.KERNEL_FORMATS:
+            raise DriverError(f"image {image.id} is a kernel or ramdisk, not a bootable disk")
+        flavor = instance.flavor
+        disks.create_overlay(base, d.disk, check_fits(flavor, image, base), cache.qemu_img)
+        kernel_boot = _kernel_boot(instance, image, d, cache, fetch)
     if flavor.ephemeral_gb:
         disks.create_blank(d.ephemeral, flavor.ephemeral_gb, cache.qemu_img)
     if flavor.swap:
         disks.create_swap(d.swap, flavor.swap)
     if configdrive.required(instance, image):
         configdrive.make(configdrive.metadata_of(instance, vifs), d.config_drive)
-    kernel_boot = _kernel_boot(instance, image, d, cache, fetch)
     spec = DomainSpec(
         uuid=instance.uuid,
         memory_mb=flavor.memory_mb,

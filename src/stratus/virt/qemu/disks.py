@@ -12,13 +12,16 @@ that *looks* like qcow2 reads host files (CVE-2015-5162 family).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import fcntl
 import hashlib
 import json
+import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -101,11 +104,63 @@ def virtual_size(path: Path, fmt: str, qemu_img: str = "qemu-img", share: bool =
 
 
 class ImageCache:
-    """Base images under ``base_dir``: ``<image id>`` plus ``<image id>.json`` (metadata)."""
+    """Base images under ``base_dir``: ``<image id>`` plus ``<image id>.json`` (metadata).
+
+    The record's mtime is the image's last use (a build took it, or the image cache manager
+    found an instance using it); ``imagecache.py`` removes images unused for long enough.
+    """
 
     def __init__(self, base_dir: Path, qemu_img: str = "qemu-img") -> None:
         self.base_dir = base_dir
         self.qemu_img = qemu_img
+        self._pins: collections.Counter[str] = collections.Counter()
+        self._pins_lock = threading.Lock()
+
+    def _record(self, image_id: str) -> Path:
+        return self.base_dir / f"{image_id}.json"
+
+    @contextlib.contextmanager
+    def pinned(self, *image_ids: str) -> Iterator[None]:
+        """Keep ``image_ids`` in the cache while a new disk is being based on them."""
+        wanted = [i for i in image_ids if i]
+        with self._pins_lock:
+            self._pins.update(wanted)
+        try:
+            yield
+        finally:
+            with self._pins_lock:
+                self._pins.subtract(wanted)
+
+    def is_pinned(self, image_id: str) -> bool:
+        with self._pins_lock:
+            return self._pins[image_id] > 0
+
+    def cached_ids(self) -> list[str]:
+        """The images in the cache (those with data and a record)."""
+        if not self.base_dir.is_dir():
+            return []
+        return sorted(
+            p.name[: -len(".json")]
+            for p in self.base_dir.glob("*.json")
+            if (self.base_dir / p.name[: -len(".json")]).is_file()
+        )
+
+    def last_used(self, image_id: str) -> float:
+        """When the image was last used (seconds since the epoch)."""
+        return self._record(image_id).stat().st_mtime
+
+    def mark_used(self, image_id: str, now: float | None = None) -> None:
+        with contextlib.suppress(OSError):
+            os.utime(self._record(image_id), None if now is None else (now, now))
+
+    def remove(self, image_id: str) -> bool:
+        """Remove an image unless a build holds it pinned; returns whether it was removed."""
+        with self._locked(image_id):
+            if self.is_pinned(image_id):
+                return False
+            for path in (self._record(image_id), self.base_dir / image_id):
+                path.unlink(missing_ok=True)
+        return True
 
     @contextlib.contextmanager
     def _locked(self, image_id: str) -> Iterator[None]:
@@ -115,7 +170,7 @@ class ImageCache:
             yield
 
     def _cached(self, image_id: str) -> CachedImage | None:
-        path, sidecar = self.base_dir / image_id, self.base_dir / f"{image_id}.json"
+        path, sidecar = self.base_dir / image_id, self._record(image_id)
         if not (path.exists() and sidecar.exists()):
             return None
         record = json.loads(sidecar.read_text())
@@ -134,6 +189,7 @@ class ImageCache:
         with self._locked(image_id):
             cached = self._cached(image_id)
             if cached is not None:
+                self.mark_used(image_id)
                 return cached
             part = self.base_dir / f"{image_id}.part"
             try:
@@ -159,7 +215,7 @@ class ImageCache:
             converting.replace(dest)
             fmt, size = "qcow2", virtual_size(dest, "qcow2", self.qemu_img)
         record = {"format": fmt, "virtual_size": size, "meta": meta.model_dump(mode="json")}
-        (self.base_dir / f"{image_id}.json").write_text(json.dumps(record))
+        self._record(image_id).write_text(json.dumps(record))
         return CachedImage(path=dest, format=fmt, meta=meta, virtual_size=size)
 
 

@@ -2,16 +2,19 @@
 
 The spec is what the driver persists per instance (``domain.json``): enough to start the same
 VM again after a power-off, a host reboot or an agent restart. ``build_argv`` turns it into the
-argv of a daemonized QEMU with:
+argv of a QEMU that starts paused (``-S``: the driver connects the console log, then ``cont``)
+with:
 
 * no defaults (``-nodefaults -no-user-config``), a standard VGA display served only by a VNC
   server on a unix socket (the noVNC console; no TCP listener);
-* the serial port on a unix socket *and* appended to ``console.log`` (console output);
+* the serial port on a unix socket, which the driver copies into a capped ``console.log``
+  (``console_log.py``; QEMU's own ``logfile`` would grow without limit);
 * a QMP unix socket (the driver's control channel) and a pidfile;
 * virtio disks (the root disk boots first), a CD-ROM for a config drive, virtio NICs on tap
   devices, a virtio RNG (guests have entropy at once);
 * optional direct kernel boot (AMI/AKI/ARI images) and an optional ``-incoming`` state file
-  (resume from suspend).
+  descriptor (resume from suspend);
+* the confinement the host allows (``confine.py``: ``-sandbox``, ``-runas``).
 
 User-controlled strings (names, metadata) never reach the argv: QEMU's option syntax treats
 commas specially, and nothing there needs them.
@@ -19,12 +22,12 @@ commas specially, and nothing there needs them.
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from stratus.virt.qemu.confine import Confinement
 from stratus.virt.qemu.layout import InstanceDir
 
 Accel = Literal["kvm", "tcg"]
@@ -97,6 +100,12 @@ def _drive_args(index: int, disk: Disk) -> list[str]:
         ]
     if disk.readonly:
         drive += ",readonly=on"
+    else:
+        # NOTE: by default QEMU reopens a disk file by name, read-only, when a migration
+        # (suspend) takes its writers away and read-write when they come back (resume): after
+        # -runas it may not open files in the root-only data directory, so it keeps its
+        # read-write descriptor instead
+        drive += ",file.auto-read-only=off"
     device = f"virtio-blk-pci,drive=drive{index},id=disk{index}"
     if disk.serial:
         device += f",serial={disk.serial}"
@@ -119,9 +128,10 @@ def build_argv(
     spec: DomainSpec,
     paths: InstanceDir,
     qemu: str = "qemu-system-x86_64",
-    incoming: Path | None = None,
+    incoming_fd: int | None = None,
+    confinement: Confinement | None = None,
 ) -> list[str]:
-    """The full QEMU command line (``-daemonize``: it returns once the VM is set up)."""
+    """The full QEMU command line; ``incoming_fd`` is an inherited, open saved-state file."""
     argv = [
         qemu,
         "-name", f"instance-{spec.uuid},debug-threads=on",
@@ -136,12 +146,12 @@ def build_argv(
         "-device", "VGA",
         "-vnc", f"unix:{_opt(paths.vnc_socket)}",
         "-rtc", "base=utc",
-        "-chardev", f"socket,id=serial0,path={_opt(paths.serial_socket)},server=on,wait=off,"
-                    f"logfile={_opt(paths.console_log)},logappend=on",
+        "-chardev", f"socket,id=serial0,path={_opt(paths.serial_socket)},server=on,wait=off",
         "-serial", "chardev:serial0",
         "-qmp", f"unix:{_opt(paths.qmp_socket)},server=on,wait=off",
         "-pidfile", str(paths.pidfile),
-        "-daemonize",
+        "-S",
+        "-msg", "timestamp=on",
         "-device", "virtio-rng-pci",
     ]  # fmt: skip
     for index, disk in enumerate(spec.disks):
@@ -153,6 +163,6 @@ def build_argv(
         if spec.kernel_boot.initrd:
             argv += ["-initrd", spec.kernel_boot.initrd]
         argv += ["-append", spec.kernel_boot.cmdline]
-    if incoming is not None:
-        argv += ["-incoming", f"exec:cat {shlex.quote(str(incoming))}"]  # a whole argument
-    return argv
+    if incoming_fd is not None:
+        argv += ["-incoming", f"fd:{incoming_fd}"]
+    return argv + (confinement.argv() if confinement else [])

@@ -5,9 +5,11 @@ are serialised by a per-instance lock (QMP serves one client at a time). The dri
 state in memory that it cannot rebuild from disk: ``init_host`` finds running instances again
 by their pidfiles, so the compute agent can restart without touching its guests.
 
-Not wired yet (issue 4): the image fetcher (the agent's image client) and the network plug-in
-(the bridge backend) are constructor arguments; without them ``spawn`` fails with a clear
-``DriverError``. Config drives, VNC/serial console proxies and volumes come later.
+The image fetcher (the agent's image client) and the network plug-in (the bridge backend) are
+constructor arguments; without them ``spawn`` fails with a clear ``DriverError``. QEMU runs as
+an unprivileged user under a seccomp filter where the host allows it (``confine.py``, decided in
+``init_host``); its serial output goes to a capped, rotated log (``console_log.py``); unused base
+images leave the cache (``imagecache.py``, driven by the agent's periodic task).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -39,7 +42,7 @@ from stratus.virt.driver import (
     Snapshot,
     VirtDriver,
 )
-from stratus.virt.qemu import accel, build, disks, host, resize
+from stratus.virt.qemu import accel, build, confine, console_log, disks, host, imagecache, resize
 from stratus.virt.qemu.disks import Fetcher, ImageCache
 from stratus.virt.qemu.domain import Accel, DomainSpec
 from stratus.virt.qemu.layout import InstanceDir
@@ -75,17 +78,27 @@ class QemuDriver(VirtDriver):
         qemu_img: str = "qemu-img",
         probe_kernel: Path | None = None,
         host_ip: str | None = None,
+        qemu_user: str = confine.DEFAULT_USER,
+        seccomp_sandbox: bool = True,
+        console_log_max_size: int = console_log.DEFAULT_MAX_SIZE,
+        console_log_max_backups: int = console_log.DEFAULT_MAX_BACKUPS,
     ) -> None:
-        self.instances_path = instances_path
-        self.run_dir = run_dir or default_run_dir(instances_path)
+        # NOTE: absolute: QEMU runs in "/" and gets these paths
+        self.instances_path = instances_path.absolute()
+        self.run_dir = (run_dir or default_run_dir(instances_path)).absolute()
         self.virt_type = virt_type
         self.fetch_image = fetch_image
         self.plugger = plugger
         self.qemu = qemu
         self.probe_kernel = probe_kernel
         self.host_ip = host_ip
-        self.cache = ImageCache(instances_path / "_base", qemu_img)
-        self.runtime = Runtime(qemu, plugger.exec_prefix if plugger else list)
+        self.cache = ImageCache(self.instances_path / "_base", qemu_img)
+        self.qemu_user = qemu_user
+        self.seccomp_sandbox = seccomp_sandbox
+        self.console = console_log.ConsolePump(console_log_max_size, console_log_max_backups)
+        self.runtime = Runtime(qemu, plugger.exec_prefix if plugger else list, self.console)
+        # the image cache manager's clock (tests move it)
+        self.clock: Callable[[], float] = time.time
         self.accel: Accel = "tcg"
         self.decision: accel.Decision | None = None
         self.host = ""
@@ -104,6 +117,10 @@ class QemuDriver(VirtDriver):
             plugger=plugger,
             qemu_img=cfg.image.qemu_img,
             host_ip=cfg.default.my_ip or None,
+            qemu_user=cfg.qemu.user,
+            seccomp_sandbox=cfg.qemu.seccomp_sandbox,
+            console_log_max_size=cfg.qemu.console_log_max_size,
+            console_log_max_backups=cfg.qemu.console_log_max_backups,
         )
 
     # ------------------------------------------------------------------ helpers
@@ -155,7 +172,10 @@ class QemuDriver(VirtDriver):
             self.virt_type, self.qemu, self.instances_path, self.probe_kernel
         )
         self.accel = "kvm" if self.decision.accel == "kvm" else "tcg"
+        self.runtime.confinement = confine.decide(self.qemu_user, self.seccomp_sandbox, self.qemu)
         running = [u for u in self.list_instance_uuids() if self.runtime.pid(self._dir(u), u)]
+        for uuid in running:
+            self.runtime.attach_console(self._dir(uuid), uuid)
         LOG.info(
             "qemu driver on %s: %s (%s); %d instance(s), %d running (re-attached)",
             host, self.hypervisor_type, self._qemu_version,
@@ -274,12 +294,12 @@ class QemuDriver(VirtDriver):
     def get_console_output(self, instance: Instance) -> str:
         d = self._dir(instance.uuid)
         self._spec(d, instance.uuid)
-        try:
-            with open(d.console_log, "rb") as f:
-                f.seek(max(0, f.seek(0, os.SEEK_END) - CONSOLE_MAX_BYTES))
-                return f.read().decode(errors="replace")
-        except FileNotFoundError:
-            return ""
+        data = console_log.read_tail(d.console_log, CONSOLE_MAX_BYTES, self.console.max_backups)
+        return data.decode(errors="replace")
+
+    def manage_image_cache(self, in_use: set[str], min_age: float) -> list[str]:
+        in_use = in_use | imagecache.based_on(self.instances_path)
+        return imagecache.evict(self.cache, in_use, min_age, self.clock())
 
     def get_vnc_console(self, instance: Instance) -> Path:
         with self._locked(instance.uuid) as d:

@@ -55,7 +55,13 @@ class InstanceDir:
 
     @property
     def console_log(self) -> Path:
+        """The guest's serial output (rotated to ``console.log.0``, ... by ``console_log.py``)."""
         return self.root / "console.log"
+
+    @property
+    def qemu_log(self) -> Path:
+        """QEMU's own messages (its stdout and stderr) since it last started."""
+        return self.root / "qemu.log"
 
     @property
     def saved_state(self) -> Path:

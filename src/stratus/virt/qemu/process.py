@@ -1,8 +1,10 @@
 """Start, find and stop the QEMU process of one instance, without ever hitting another process.
 
-QEMU runs with ``-daemonize``: it forks, calls ``setsid()`` and is re-parented away from the
-compute agent, so instances keep running when the agent stops or restarts; the agent finds them
-again from their pidfiles. A pid is trusted only while ``/proc/<pid>/cmdline`` is a
+QEMU runs in a session of its own, so instances keep running when the compute agent stops or
+restarts; the agent finds them again from their pidfiles. QEMU does not ``-daemonize``: that
+needs ``fork`` and ``setsid``, which its seccomp sandbox forbids, so ``launch`` starts it as a
+child in a new session, waits until it answers on QMP and leaves a thread to reap it (after an
+agent restart, init reaps it). A pid is trusted only while ``/proc/<pid>/cmdline`` is a
 ``qemu-system-*`` command line carrying ``-uuid <the instance's uuid>``: a stale pidfile whose
 pid now belongs to some other program is ignored, never signalled. Signals go through a pidfd
 opened after that check, so the pid cannot be recycled between check and signal.
@@ -15,8 +17,9 @@ import itertools
 import os
 import signal
 import subprocess
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from stratus.virt.driver import DriverError
@@ -57,23 +60,66 @@ def live_pid(pidfile: Path, uuid: str, proc: Path = PROC) -> int | None:
     return pid
 
 
-def launch(argv: Sequence[str], timeout: float = 60.0) -> None:
-    """Run a ``-daemonize`` QEMU: returns once the VM exists; raises ``DriverError`` with
-    QEMU's own message when it refuses to start."""
+def writes_own_console_log(pid: int, proc: Path = PROC) -> bool:
+    """Whether QEMU ``pid`` was started with a chardev ``logfile`` (by an earlier release)."""
     try:
-        proc = subprocess.run(
+        return b"logfile=" in (proc / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def _last_line(log_path: Path) -> str:
+    try:
+        lines = log_path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return lines[-1] if lines else ""
+
+
+def _open_log(log_path: Path) -> int:
+    return os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+
+
+def launch(
+    argv: Sequence[str],
+    log_path: Path,
+    ready: Callable[[], bool],
+    pass_fds: Sequence[int] = (),
+    timeout: float = 60.0,
+) -> int:
+    """Start QEMU (output into ``log_path``) and return its pid once ``ready()`` says the VM is
+    set up. Raises ``DriverError`` with QEMU's own last message when it exits first, and kills
+    it when it is not ready within ``timeout`` seconds."""
+    log = _open_log(log_path)
+    try:
+        proc = subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
+            pass_fds=tuple(pass_fds),
+            cwd="/",  # NOTE: as -daemonize did: never hold the agent's working directory
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
+    except OSError as exc:
         raise DriverError(f"could not start QEMU: {exc}") from exc
-    if proc.returncode != 0:
-        reason = (proc.stderr or proc.stdout).strip().splitlines()
-        raise DriverError(f"QEMU failed to start: {reason[-1] if reason else proc.returncode}")
+    finally:
+        os.close(log)
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and not ready():
+        if time.monotonic() >= deadline:
+            proc.kill()
+            proc.wait()
+            raise DriverError(
+                f"QEMU did not come up within {timeout:.0f} s: {_last_line(log_path)}"
+            )
+        time.sleep(0.05)
+    if proc.returncode is not None:
+        reason = _last_line(log_path) or f"exit status {proc.returncode}"
+        raise DriverError(f"QEMU failed to start: {reason}")
+    # NOTE: QEMU is our child until this agent exits; the thread reaps it when it stops
+    threading.Thread(target=proc.wait, name=f"qemu-{proc.pid}", daemon=True).start()
+    return proc.pid
 
 
 def signal_instance(pidfile: Path, uuid: str, signum: int) -> bool:

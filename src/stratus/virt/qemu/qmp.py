@@ -14,14 +14,17 @@ serves one QMP client at a time per socket; the driver serialises operations per
 from __future__ import annotations
 
 import json
-import shlex
+import os
 import socket
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from stratus.virt.driver import DriverError
+
+STATE_FD = "statefile"  # the name QEMU knows the suspend file's descriptor by
 
 
 class QMPError(DriverError):
@@ -88,16 +91,24 @@ class QMPClient:
             raise QMPError(f"unexpected QMP message: {line[:200]!r}")
         return message
 
-    def execute(self, command: str, arguments: dict[str, Any] | None = None) -> Any:
+    def execute(
+        self, command: str, arguments: dict[str, Any] | None = None, fds: Sequence[int] = ()
+    ) -> Any:
         """Run ``command``; returns its ``return`` value, raises ``QMPError`` with QEMU's
-        ``desc`` if it answered ``error``."""
+        ``desc`` if it answered ``error``. ``fds`` go along with the command (``SCM_RIGHTS``)."""
         if self._sock is None:
             raise QMPError("QMP client is not connected")
         request: dict[str, Any] = {"execute": command}
         if arguments:
             request["arguments"] = arguments
+        data = json.dumps(request).encode() + b"\n"
         try:
-            self._sock.sendall(json.dumps(request).encode() + b"\n")
+            if fds:
+                # NOTE: QEMU takes the fds from the message that carries the command's first byte
+                sent = socket.send_fds(self._sock, [data], list(fds))
+                self._sock.sendall(data[sent:])
+            else:
+                self._sock.sendall(data)
         except OSError as exc:
             raise QMPError(f"QMP socket {self.path}: {exc}") from exc
         while True:
@@ -140,12 +151,23 @@ class QMPClient:
             if "closed by QEMU" not in exc.message:
                 raise
 
-    def save_to_file(self, path: Path, timeout: float = 300.0) -> None:
-        """Migrate the VM's state into ``path`` (``exec:cat >``) and wait until it is complete.
+    def send_fd(self, name: str, fd: int) -> None:
+        """Give QEMU a copy of the open file ``fd``, known to later commands as ``name``."""
+        self.execute("getfd", {"fdname": name}, fds=[fd])
 
+    def save_to_file(self, path: Path, timeout: float = 300.0) -> None:
+        """Migrate the VM's state into ``path`` and wait until it is complete.
+
+        The file is opened here and handed to QEMU (``getfd`` + ``migrate fd:``): a sandboxed
+        QEMU may not run ``exec:cat``, and after ``-runas`` it could not open the file itself.
         The caller stops the VM first so the saved state is exactly the paused VM.
         """
-        self.execute("migrate", {"uri": f"exec:cat > {shlex.quote(str(path))}"})
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            self.send_fd(STATE_FD, fd)
+        finally:
+            os.close(fd)
+        self.execute("migrate", {"uri": f"fd:{STATE_FD}"})
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             info = self.execute("query-migrate")

@@ -1,13 +1,19 @@
 """One instance's QEMU process: start, graceful and hard stop, save to a file and restore.
 
 Stateless apart from the QEMU binary and how to run it (``exec_prefix``, e.g. inside a network
-namespace); everything about an instance is read from its ``InstanceDir`` and pidfile, so a
-restarted compute agent picks up where the previous one stopped.
+namespace; ``confinement``, the user and seccomp filter) and the console log pump; everything
+about an instance is read from its ``InstanceDir`` and pidfile, so a restarted compute agent
+picks up where the previous one stopped.
+
+A start is: launch QEMU paused, wait until it answers on QMP, connect the console log, then
+``cont`` (a resume from a saved state continues once the state is loaded instead).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,9 +21,13 @@ from pathlib import Path
 from stratus.objects import states
 from stratus.virt.driver import DriverError
 from stratus.virt.qemu import process
+from stratus.virt.qemu.confine import Confinement
+from stratus.virt.qemu.console_log import ConsolePump
 from stratus.virt.qemu.domain import DomainSpec, build_argv
 from stratus.virt.qemu.layout import InstanceDir
 from stratus.virt.qemu.qmp import QMPClient, QMPError
+
+LOG = logging.getLogger(__name__)
 
 # QEMU run state -> power_state (anything else: the VM exists but does not execute)
 POWER_STATES = {
@@ -37,9 +47,17 @@ def power_state_of(qemu_status: str | None, suspended: bool) -> int:
 
 
 class Runtime:
-    def __init__(self, qemu: str, exec_prefix: Callable[[], list[str]]) -> None:
+    def __init__(
+        self,
+        qemu: str,
+        exec_prefix: Callable[[], list[str]],
+        console: ConsolePump | None = None,
+        confinement: Confinement | None = None,
+    ) -> None:
         self.qemu = qemu
         self.exec_prefix = exec_prefix
+        self.console = console or ConsolePump()
+        self.confinement = confinement or Confinement()
 
     def pid(self, d: InstanceDir, uuid: str) -> int | None:
         return process.live_pid(d.pidfile, uuid)
@@ -58,18 +76,54 @@ class Runtime:
             # NOTE: exited between the pid check and the query, or still starting up
             return None if self.pid(d, uuid) is None else "unknown"
 
+    def _answers(self, d: InstanceDir) -> bool:
+        """Whether QEMU serves QMP yet (it does once the VM is set up)."""
+        try:
+            with QMPClient(d.qmp_socket, timeout=2.0) as qmp:
+                qmp.status()
+        except QMPError:
+            return False
+        return True
+
     def start(self, spec: DomainSpec, d: InstanceDir, incoming: Path | None = None) -> None:
-        """Start the instance's QEMU unless it already runs."""
+        """Start the instance's QEMU unless it already runs (from ``incoming``: paused)."""
         if self.pid(d, spec.uuid) is not None:
             return
         if (sock := d.too_long_socket()) is not None:
             raise DriverError(f"socket path too long for the kernel: {sock}")
         d.run.mkdir(parents=True, exist_ok=True)
         self._clean(d)
-        argv = [*self.exec_prefix(), *build_argv(spec, d, self.qemu, incoming)]
-        process.launch(argv)
+        self.console.forget(spec.uuid)  # NOTE: the last words of the previous QEMU, if any
+        with contextlib.ExitStack() as stack:
+            state_fd = None
+            if incoming is not None:
+                state_fd = os.open(incoming, os.O_RDONLY | os.O_CLOEXEC)
+                stack.callback(os.close, state_fd)
+            argv = build_argv(spec, d, self.qemu, state_fd, self.confinement)
+            process.launch(
+                [*self.exec_prefix(), *argv],
+                d.qemu_log,
+                lambda: self._answers(d),
+                pass_fds=() if state_fd is None else (state_fd,),
+            )
         if self.pid(d, spec.uuid) is None:
             raise DriverError(f"QEMU of instance {spec.uuid} exited right after it started")
+        self.console.watch(spec.uuid, d.serial_socket, d.console_log)
+        if incoming is None:
+            with self.qmp(d) as qmp:
+                qmp.cont()
+
+    def attach_console(self, d: InstanceDir, uuid: str) -> None:
+        """Copy a running guest's console into its log again (after an agent restart)."""
+        pid = self.pid(d, uuid)
+        if pid is None:
+            return
+        if process.writes_own_console_log(pid):
+            # NOTE: started by an earlier release (chardev logfile=): two writers would double
+            # every line; the cap applies from the guest's next start
+            LOG.info("instance %s: QEMU writes its own console log until it restarts", uuid)
+            return
+        self.console.watch(uuid, d.serial_socket, d.console_log)
 
     def _clean(self, d: InstanceDir) -> None:
         process.remove_stale(d.pidfile, d.qmp_socket, d.serial_socket, d.vnc_socket)
@@ -77,6 +131,7 @@ class Runtime:
     def kill(self, d: InstanceDir, uuid: str) -> None:
         """Stop now (like pulling the plug). Idempotent."""
         process.kill(d.pidfile, uuid)
+        self.console.forget(uuid)
         self._clean(d)
 
     def shutdown(self, d: InstanceDir, uuid: str, timeout: float) -> bool:
@@ -108,6 +163,7 @@ class Runtime:
             qmp.quit()
         if not process.wait_gone(d.pidfile, uuid, 30):
             self.kill(d, uuid)
+        self.console.forget(uuid)
         self._clean(d)
 
     def restore(self, spec: DomainSpec, d: InstanceDir, timeout: float = 300) -> None:

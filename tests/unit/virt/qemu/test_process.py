@@ -70,7 +70,51 @@ def test_launch_reports_why_qemu_refused(tmp_path: Path) -> None:
     script = tmp_path / "qemu-system-x86_64"
     script.write_text("#!/bin/sh\necho 'qemu-system-x86_64: -accel kvm: no KVM' >&2\nexit 1\n")
     os.chmod(script, 0o755)
+    log = tmp_path / "qemu.log"
     with pytest.raises(DriverError, match=r"QEMU failed to start: .*no KVM"):
-        process.launch([str(script)])
+        process.launch([str(script)], log, lambda: False)
+    assert "no KVM" in log.read_text()
     with pytest.raises(DriverError, match="could not start QEMU"):
-        process.launch([str(tmp_path / "missing")])
+        process.launch([str(tmp_path / "missing")], log, lambda: False)
+
+
+def test_launch_returns_once_ready_and_the_process_lives_on_alone(tmp_path: Path) -> None:
+    flag = tmp_path / "ready"
+    state = tmp_path / "state"
+    state.write_text("saved")
+    fd = os.open(state, os.O_RDONLY | os.O_CLOEXEC)
+    script = (
+        "import os, pathlib, sys, time\n"
+        f"print(os.read({fd}, 5).decode(), flush=True)\n"  # the descriptor passed along
+        f"pathlib.Path({str(flag)!r}).touch()\n"
+        "time.sleep(60)\n"
+    )
+    log = tmp_path / "qemu.log"
+    try:
+        pid = process.launch(
+            [sys.executable, "-c", script], log, flag.exists, pass_fds=(fd,), timeout=30
+        )
+    finally:
+        os.close(fd)
+    try:
+        assert os.getsid(pid) == pid  # a session of its own: it outlives the agent
+        assert os.stat(log).st_mode & 0o077 == 0
+        assert log.read_text().strip() == "saved"
+    finally:
+        os.kill(pid, 9)
+
+
+def test_launch_gives_up_on_a_qemu_that_never_answers(tmp_path: Path) -> None:
+    argv = [sys.executable, "-c", "import sys, time; print('stuck', flush=True); time.sleep(60)"]
+    with pytest.raises(DriverError, match="did not come up within 0 s"):
+        process.launch(argv, tmp_path / "qemu.log", lambda: False, timeout=0.2)
+
+
+def test_a_qemu_of_an_earlier_release_writes_its_own_console_log(tmp_path: Path) -> None:
+    proc = tmp_path / "proc"
+    chardev = "socket,id=serial0,path=/r/serial.sock,server=on,wait=off"
+    fake_proc(proc, 10, cmdline("qemu-system-x86_64", "-chardev", chardev + ",logfile=/i/c.log"))
+    fake_proc(proc, 11, cmdline("qemu-system-x86_64", "-chardev", chardev))
+    assert process.writes_own_console_log(10, proc)
+    assert not process.writes_own_console_log(11, proc)
+    assert not process.writes_own_console_log(12, proc)  # gone

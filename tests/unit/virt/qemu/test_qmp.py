@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pytest
 
@@ -21,6 +23,7 @@ class FakeQemu:
         self.received: list[dict[str, Any]] = []
         self.status = "running"
         self.migrations = ["active", "completed"]
+        self.fds: dict[str, BinaryIO] = {}  # received with getfd, by name
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.server.bind(str(path))
         self.server.listen(1)
@@ -34,6 +37,9 @@ class FakeQemu:
             self.status = "paused"
         if cmd == "cont":
             self.status = "running"
+        if cmd == "migrate":
+            with self.fds.pop(args["uri"].removeprefix("fd:")) as f:
+                f.write(b"QEVM saved state")
         if cmd == "query-migrate":
             return {"return": {"status": self.migrations.pop(0)}}
         if cmd == "bogus":
@@ -47,21 +53,34 @@ class FakeQemu:
             return None
         return {"return": {}}
 
+    def _lines(self, conn: socket.socket) -> Iterator[tuple[bytes, list[int]]]:
+        """Command lines with the file descriptors that came along (as QEMU reads them)."""
+        buf, fds = b"", []
+        while True:
+            data, got, _flags, _addr = socket.recv_fds(conn, 65536, 8)
+            if not data:
+                return
+            buf, fds = buf + data, fds + got
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                yield line, fds
+                fds = []
+
     def _serve(self) -> None:
         conn, _ = self.server.accept()
-        f = conn.makefile("rwb")
-        f.write(b'{"QMP": {"version": {}, "capabilities": []}}\n')
-        f.flush()
-        for line in f:
+        conn.sendall(b'{"QMP": {"version": {}, "capabilities": []}}\n')
+        for line, fds in self._lines(conn):
             msg = json.loads(line)
             self.received.append(msg)
+            if msg["execute"] == "getfd":
+                [fd] = fds
+                self.fds[msg["arguments"]["fdname"]] = os.fdopen(fd, "wb")
             reply = self._reply(msg["execute"], msg.get("arguments", {}))
             if reply is None:
                 break
-            f.write(
+            conn.sendall(
                 b'{"event": "SOMETHING", "timestamp": {}}\n' + json.dumps(reply).encode() + b"\n"
             )
-            f.flush()
         conn.close()
 
     def close(self) -> None:
@@ -96,13 +115,22 @@ def test_commands_and_status(qemu: tuple[FakeQemu, Path]) -> None:
     ]  # fmt: skip
 
 
-def test_save_to_file_waits_for_completion(qemu: tuple[FakeQemu, Path], tmp_path: Path) -> None:
+def test_save_to_file_hands_qemu_the_open_file_and_waits(
+    qemu: tuple[FakeQemu, Path], tmp_path: Path
+) -> None:
     fake, path = qemu
+    state = tmp_path / "state file"
     with QMPClient(path, timeout=5) as qmp:
-        qmp.save_to_file(tmp_path / "state file")
-    migrate = next(m for m in fake.received if m["execute"] == "migrate")
-    assert migrate["arguments"]["uri"] == f"exec:cat > '{tmp_path / 'state file'}'"
-    assert fake.migrations == []
+        qmp.save_to_file(state)
+    commands = [(m["execute"], m.get("arguments")) for m in fake.received[1:]]
+    assert commands[:2] == [
+        ("getfd", {"fdname": "statefile"}),
+        # NOTE: not exec:cat > file: the sandboxed QEMU may not run programs
+        ("migrate", {"uri": "fd:statefile"}),
+    ]
+    assert fake.migrations == []  # polled until "completed"
+    assert state.read_bytes() == b"QEVM saved state"  # written through the descriptor sent
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600
 
 
 def test_no_socket_is_a_clear_error(tmp_path: Path) -> None:

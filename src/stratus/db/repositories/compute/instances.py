@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from stratus.common import clock
+from stratus.common import clock, exceptions, regex_filter
 from stratus.db.models.compute import (
     Instance,
     InstanceFault,
@@ -272,11 +271,13 @@ def _tag_conditions(q: ListQuery) -> list[sa.ColumnElement[bool]]:
     return conds
 
 
-def _regex(pattern: str) -> re.Pattern[str]:
+def _regex(pattern: str) -> regex_filter.Matcher:
+    # NOTE: linear-time matching (RE2): a backtracking ``re`` held the GIL for minutes on
+    # patterns like "(a+)+$". The API refuses bad patterns before they get here.
     try:
-        return re.compile(pattern)
-    except re.error:
-        return re.compile(re.escape(pattern))
+        return regex_filter.compile_filter(pattern)
+    except ValueError as exc:
+        raise exceptions.Invalid(str(exc)) from None
 
 
 def _regex_matches(session: Session, q: ListQuery, conds: list[sa.ColumnElement[bool]]) -> set[str]:
@@ -335,8 +336,16 @@ def list_instances(
 
 
 # -- batch loading for views ----------------------------------------------------------------
+def _owned_port() -> sa.ColumnElement[bool]:
+    """A port is a server's only if it names the server *and* is of the server's project.
+
+    NOTE: ``device_id`` is written by the port's owner; a port of another project naming the
+    server is not the server's (Nova lists ports by device and the instance's project)."""
+    return sa.and_(Instance.uuid == Port.device_id, Instance.project_id == Port.project_id)
+
+
 def addresses(session: Session, uuids: Sequence[str]) -> dict[str, list[Address]]:
-    """instance uuid -> its fixed IPs, in port creation order."""
+    """instance uuid -> its fixed IPs, in port creation order (ports of its project only)."""
     found: dict[str, list[Address]] = {}
     if not uuids:
         return found
@@ -350,6 +359,7 @@ def addresses(session: Session, uuids: Sequence[str]) -> dict[str, list[Address]
             IPAllocation.ip_address,
         )
         .join(Network, Network.id == Port.network_id)
+        .join(Instance, _owned_port())
         .outerjoin(IPAllocation, IPAllocation.port_id == Port.id)
         .where(Port.device_id.in_(list(uuids)))
         .order_by(Port.created_at, Port.id, IPAllocation.id)
@@ -389,6 +399,7 @@ def _load_security_groups(session: Session, uuids: list[str], extras: dict[str, 
         sa.select(Port.device_id, SecurityGroup.name)
         .join(PortSecurityGroup, PortSecurityGroup.port_id == Port.id)
         .join(SecurityGroup, SecurityGroup.id == PortSecurityGroup.security_group_id)
+        .join(Instance, _owned_port())
         .where(Port.device_id.in_(uuids))
         .order_by(SecurityGroup.name)
     )

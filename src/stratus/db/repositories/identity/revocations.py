@@ -58,6 +58,7 @@ def is_revoked(
 
 
 def prune(session: Session, older_than: dt.datetime) -> int:
+    """Delete the events recorded before ``older_than`` (naive UTC); returns how many went."""
     result = session.execute(
         sa.delete(RevocationEvent).where(RevocationEvent.revoked_at < older_than)
     )

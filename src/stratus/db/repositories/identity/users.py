@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -117,6 +118,35 @@ def delete(session: Session, row: User) -> None:
     session.execute(sa.delete(GroupMembership).where(GroupMembership.user_id == row.id))
     session.delete(row)
     session.flush()
+
+
+# -- failed password checks ([security_compliance] lockout) ---------------------------------------
+def record_failed_auth(session: Session, user_id: str, when: dt.datetime) -> None:
+    """Count one more failed password check in a row; an id that matches no user changes nothing.
+
+    The increment happens in the database, so concurrent failures are all counted.
+    """
+    session.execute(
+        sa.update(User)
+        .where(User.id == user_id)
+        .values(
+            failed_auth_count=User.failed_auth_count + 1,
+            failed_auth_at=when,
+            # NOTE: a failed login is not a change of the user.
+            updated_at=User.updated_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def reset_failed_auth(session: Session, user_id: str) -> None:
+    """Forget the user's failed password checks (a success, an expired lock, an admin unlock)."""
+    session.execute(
+        sa.update(User)
+        .where(User.id == user_id)
+        .values(failed_auth_count=0, failed_auth_at=None, updated_at=User.updated_at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # -- group membership ---------------------------------------------------------------------------
