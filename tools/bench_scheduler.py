@@ -30,8 +30,8 @@ from stratus.db.session import Database  # noqa: E402
 from stratus.messaging.inproc import InProcBus  # noqa: E402
 from stratus.objects.flavor import Flavor  # noqa: E402
 from stratus.objects.request_spec import RequestSpec  # noqa: E402
+from stratus.rpcapi.scheduler import SchedulerAPI  # noqa: E402
 from stratus.scheduler.engine import Engine  # noqa: E402
-from stratus.scheduler.rpcapi import SchedulerAPI  # noqa: E402
 
 FLAVOR = Flavor(flavorid="1", name="m1.tiny", vcpus=1, memory_mb=512, root_gb=1)
 

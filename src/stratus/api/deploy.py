@@ -26,17 +26,19 @@ from stratus.api.network import policies as network_policies
 from stratus.api.network.state import NetworkState
 from stratus.common import private_paths
 from stratus.common.config import Config
-from stratus.compute.rpcapi import ComputeAPI
-from stratus.conductor.rpcapi import ConductorAPI
 from stratus.db import migrate
 from stratus.db.session import Database
 from stratus.identity import fernet
 from stratus.messaging.bus import MessageBus
-from stratus.services import compute_bootstrap, network_bootstrap, network_events
+from stratus.rpcapi.compute import ComputeAPI
+from stratus.rpcapi.conductor import ConductorAPI
+from stratus.services.compute import bootstrap as compute_bootstrap
 from stratus.services.identity import bootstrap
 from stratus.services.identity.catalog import ServiceSpec, ensure_service
 from stratus.services.identity.credentials_crypto import CredentialCipher
 from stratus.services.identity.tokens import TokenService
+from stratus.services.network import bootstrap as network_bootstrap
+from stratus.services.network import events as network_events
 
 LOG = logging.getLogger(__name__)
 

@@ -26,8 +26,6 @@ from stratus.compute.agent import ComputeAgent
 from stratus.compute.image_client import ImageClient
 from stratus.compute.image_fetch import ImageFetcher
 from stratus.compute.ops.common import AgentEnv
-from stratus.compute.rpcapi import ComputeAPI
-from stratus.conductor.rpcapi import ConductorAPI
 from stratus.db import engine
 from stratus.messaging.bus import MessageBus, Target
 from stratus.messaging.transport import get_bus
@@ -35,6 +33,8 @@ from stratus.network import backend as network_backend
 from stratus.network.backend import NetworkBackend, UnknownBackend
 from stratus.network.metadata import service as metadata_service
 from stratus.network.metadata.service import MetadataService
+from stratus.rpcapi.compute import ComputeAPI
+from stratus.rpcapi.conductor import ConductorAPI
 from stratus.virt import loader
 from stratus.virt.driver import VirtDriver
 

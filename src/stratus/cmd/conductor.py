@@ -5,12 +5,12 @@ from __future__ import annotations
 from stratus.cmd import control_plane
 from stratus.cmd.service import RunningService
 from stratus.common.config import Config
-from stratus.compute.rpcapi import ComputeAPI
-from stratus.conductor import rpcapi
 from stratus.conductor.manager import ConductorManager
 from stratus.db.session import Database
 from stratus.messaging.bus import MessageBus, Target
-from stratus.services import network_events
+from stratus.rpcapi.compute import ComputeAPI
+from stratus.rpcapi.conductor import TOPIC
+from stratus.services.network import events as network_events
 from stratus.services.servicegroup import CONDUCTOR
 
 
@@ -20,9 +20,9 @@ def start(cfg: Config, db: Database, bus: MessageBus) -> RunningService:
     service = RunningService(CONDUCTOR)
     # NOTE: ports the conductor allocates and frees change what the hosts' dataplane allows
     network_events.install_for(cfg, ComputeAPI(bus, timeout=cfg.default.rpc_response_timeout))
-    target = Target(rpcapi.TOPIC, server=cfg.default.host)
+    target = Target(TOPIC, server=cfg.default.host)
     service.add_server(bus.serve(target, ConductorManager(cfg, db, bus), executor_threads=16))
-    control_plane.add_heartbeat(service, cfg, db, rpcapi.TOPIC)
+    control_plane.add_heartbeat(service, cfg, db, TOPIC)
     return service
 
 

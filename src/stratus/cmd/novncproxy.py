@@ -19,11 +19,11 @@ from stratus.api.deploy import ApiApp
 from stratus.cmd.listen import ListenError
 from stratus.cmd.serve import serve_all
 from stratus.common.config import Config, ConfigError
-from stratus.conductor.rpcapi import ConductorAPI
 from stratus.console.novncproxy import ProxySettings, build_app
 from stratus.db import engine
 from stratus.messaging.bus import MessageBus
 from stratus.messaging.transport import get_bus
+from stratus.rpcapi.conductor import ConductorAPI
 from stratus.virt import loader
 from stratus.virt.driver import VirtDriver
 

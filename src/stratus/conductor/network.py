@@ -1,4 +1,4 @@
-"""The conductor's calls into the network layer (``stratus.services.network_ports``).
+"""The conductor's calls into the network layer (``stratus.services.network.server_ports``).
 
 Kept in one place so the workflow modules do not depend on the network service's other
 functions, and the interface they rely on is written down once::
@@ -8,7 +8,7 @@ functions, and the interface they rely on is written down once::
     deallocate_for_instance(session, instance_uuid) -> None     # idempotent
     network_info(session, instance_uuid) -> list[VIF]
 
-and the compute hosts' dataplane (``stratus.services.network_dataplane``)::
+and the compute hosts' dataplane (``stratus.services.network.dataplane``)::
 
     dataplane(session, host, network_ids) -> list[NetworkDataplane]
     security_rules(session, port_ids) -> dict[port id, list[SecurityRule]]
@@ -23,13 +23,14 @@ from sqlalchemy.orm import Session
 from stratus.common.config import Config
 from stratus.db.models.compute import Instance
 from stratus.objects.network import VIF, NetworkDataplane, SecurityRule
-from stratus.services import network_dataplane, network_ports
+from stratus.services.network import dataplane as network_dataplane
+from stratus.services.network import server_ports
 
 
 def allocate(session: Session, cfg: Config, row: Instance, host: str) -> list[VIF]:
     """Ports for the instance as it was requested (``networks`` of the create request)."""
     requested: Any = row.requested_networks
-    return network_ports.allocate_for_instance(
+    return server_ports.allocate_for_instance(
         session,
         cfg,
         instance_uuid=row.uuid,
@@ -41,11 +42,11 @@ def allocate(session: Session, cfg: Config, row: Instance, host: str) -> list[VI
 
 
 def deallocate(session: Session, instance_uuid: str) -> None:
-    network_ports.deallocate_for_instance(session, instance_uuid)
+    server_ports.deallocate_for_instance(session, instance_uuid)
 
 
 def info(session: Session, instance_uuid: str) -> list[VIF]:
-    return network_ports.network_info(session, instance_uuid)
+    return server_ports.network_info(session, instance_uuid)
 
 
 def dataplane(session: Session, host: str, network_ids: list[str]) -> list[NetworkDataplane]:

@@ -1,6 +1,6 @@
 """The noVNC console proxy: noVNC's web page and the websocket that reaches one instance's VNC.
 
-A console URL (``services.compute_consoles``) opens ``/vnc_auto.html?path=%3Ftoken%3D<token>``
+A console URL (``services.compute.consoles``) opens ``/vnc_auto.html?path=%3Ftoken%3D<token>``
 here; noVNC then opens a websocket to ``/?token=<token>``. For that websocket the proxy:
 
 1. refuses a cross-site handshake (an ``Origin`` whose host:port differs from ``Host``);

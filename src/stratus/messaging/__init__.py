@@ -1,7 +1,7 @@
 """The message bus between Stratus services: one interface, in-process and RabbitMQ transports.
 
 Start at :mod:`stratus.messaging.bus` (the interface and its delivery rules) and
-:func:`stratus.messaging.transport.get_bus`; service ``rpcapi`` modules build on
+:func:`stratus.messaging.transport.get_bus`; the RPC surfaces (``stratus.rpcapi``) build on
 :class:`stratus.messaging.rpc.RpcClient`.
 """
 

@@ -96,8 +96,9 @@ def unpack_reply(reply: dict[str, Any]) -> Any:
 class Dispatcher:
     """Runs requests against one endpoint object for an ``RpcServer``.
 
-    Only public methods decorated with ``@rpc_method`` are callable; the RPC API version in the
-    request is checked against the endpoint's (see :mod:`stratus.messaging.rpc`).
+    Only public methods marked as RPC methods are callable (``@rpc_method``, or declared by the
+    surface of a ``remote.Endpoint``); the RPC API version in the request is checked against the
+    endpoint's (see :mod:`stratus.messaging.rpc`).
     """
 
     def __init__(self, target: Target, endpoint: object) -> None:

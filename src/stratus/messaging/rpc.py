@@ -1,23 +1,24 @@
-"""Versioned RPC on top of the bus: the client base for ``rpcapi.py`` modules, the server check.
+"""Versioned RPC on top of the bus: the client base of the RPC surfaces, the server check.
 
-Each service's ``rpcapi.py`` subclasses :class:`RpcClient` with one typed method per remote
-method and keeps its version history in its docstring (Nova ``compute/rpcapi.py``)::
+Each service's surface (``stratus.rpcapi.<topic>``) subclasses :class:`RpcClient`, declares one
+typed method per remote method with :mod:`stratus.messaging.remote` and keeps its version history
+in its docstring (Nova ``compute/rpcapi.py``)::
 
     class ComputeAPI(RpcClient):
         '''Version 1.0: initial. Version 1.1: build_instance takes ``request_spec``.'''
 
+        @remote.cast(server="host", since="1.1")
         def build_instance(self, host: str, instance: Instance, spec: RequestSpec) -> None:
-            version = "1.1" if self.can_send_version("1.1") else "1.0"
-            self.prepare(server=host, version=version).cast(
-                "build_instance", instance=instance, spec=spec)
+            '''Build ``instance`` on ``host``.'''
 
     ComputeAPI(bus, Target("compute"), version_cap="1.1")
 
 ``version_cap`` pins the newest version this client may send (lower it during a rolling upgrade
 while old servers still run). The server side compares the message version with the endpoint's
-``RPC_API_VERSION`` (default ``"1.0"``) and ``RPC_API_COMPAT_VERSIONS`` (older majors it still
-accepts, for N/N-1 upgrades): same major and a minor not above the endpoint's, or the message is
-rejected with ``UnsupportedVersionError`` naming both versions.
+``RPC_API_VERSION`` (default ``"1.0"``; the newest ``since`` of its surface for a
+``remote.Endpoint``) and ``RPC_API_COMPAT_VERSIONS`` (older majors it still accepts, for N/N-1
+upgrades): same major and a minor not above the endpoint's, or the message is rejected with
+``UnsupportedVersionError`` naming both versions.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ class RpcClient:
         return self.bus.call(self.target, method, kwargs, timeout=self.timeout)
 
     def call_as(self, result_type: type[T], method: str, /, **kwargs: Any) -> T:
-        """Like :meth:`call`, but checks the reply is a ``result_type`` (for typed rpcapis)."""
+        """Like :meth:`call`, but checks the reply is a ``result_type``."""
         result = self.call(method, **kwargs)
         if not isinstance(result, result_type):
             raise MessagingError(

@@ -25,8 +25,8 @@ from stratus.db.repositories.compute import allocations
 from stratus.db.repositories.compute.allocations import ClaimResult, GroupLimit
 from stratus.db.session import Database
 from stratus.objects.request_spec import RequestSpec, Selection
+from stratus.rpcapi.scheduler import NoValidHost
 from stratus.scheduler import claims, host_state, registry, report
-from stratus.scheduler.exceptions import NoValidHost
 from stratus.scheduler.filters.affinity import ServerGroupAntiAffinityFilter, max_per_host
 from stratus.scheduler.filters.core import CoreFilter
 from stratus.scheduler.filters.disk import DiskFilter

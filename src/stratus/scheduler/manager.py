@@ -6,23 +6,20 @@ import logging
 
 from stratus.common.config import Config
 from stratus.db.session import Database
-from stratus.messaging.bus import rpc_method
+from stratus.messaging.remote import Endpoint
 from stratus.objects.request_spec import NoValidHostReport, RequestSpec, Selection
+from stratus.rpcapi.scheduler import NoValidHost, SchedulerAPI
 from stratus.scheduler.engine import Engine
-from stratus.scheduler.exceptions import NoValidHost
 
 LOG = logging.getLogger(__name__)
 
 
-class SchedulerManager:
-    """Serves ``SchedulerAPI`` (see ``scheduler/rpcapi.py`` for the contract)."""
-
-    RPC_API_VERSION = "1.0"
+class SchedulerManager(Endpoint, surface=SchedulerAPI):
+    """Serves ``SchedulerAPI`` (``stratus/rpcapi/scheduler.py`` is the contract)."""
 
     def __init__(self, cfg: Config, db: Database, engine: Engine | None = None) -> None:
         self.engine = engine or Engine(cfg, db)
 
-    @rpc_method
     def select_destinations(
         self, request_spec: RequestSpec, instance_uuids: list[str]
     ) -> list[Selection] | list[NoValidHostReport]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 from stratus.objects.request_spec import RequestSpec
-from stratus.scheduler.exceptions import NoValidHost
+from stratus.rpcapi.scheduler import NoValidHost
 from stratus.scheduler.interfaces import Filter, HostState, Verdict, default_summary
 
 PREFIX = "No valid host was found"

@@ -44,9 +44,9 @@ def test_default_flavors_exist_and_list_shape(cloud: Cloud) -> None:
 
 
 def test_bootstrap_is_idempotent(cloud: Cloud) -> None:
-    from stratus.services import compute_bootstrap
+    from stratus.services.compute import bootstrap
 
-    compute_bootstrap.run(cloud.db, cloud.cfg)
+    bootstrap.run(cloud.db, cloud.cfg)
     r = cloud.compute.get("/v2.1/flavors", headers=cloud.admin_headers())
     assert sorted(f["id"] for f in r.json()["flavors"]) == ["1", "2", "3", "4", "5"]
 

@@ -19,8 +19,8 @@ import pytest
 from stratus.cli import ssh
 from stratus.cli.env import Environment
 from stratus.cmd.main import _parser
-from stratus.conductor.rpcapi import ConductorAPI
 from stratus.network.metadata import content
+from stratus.rpcapi.conductor import ConductorAPI
 from tests.fixtures.cloud import Account, Cloud
 from tests.functional.compute.servers_helpers import boot, wait_for_status
 

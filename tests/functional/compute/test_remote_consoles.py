@@ -20,8 +20,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from stratus.cmd import novncproxy
 from stratus.common import clock
-from stratus.conductor.rpcapi import ConductorAPI
 from stratus.db.models.compute import ConsoleAuthToken
+from stratus.rpcapi.conductor import ConductorAPI
 from stratus.virt.fake import FakeDriver
 from tests.fixtures.cloud import Cloud
 from tests.fixtures.vnc_server import GREETING, FakeVncServer

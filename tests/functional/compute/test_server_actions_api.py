@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from stratus.api.compute.server_actions import REGISTRY, ServerAction, register
+from stratus.api.compute.server_action_handlers import ACTIONS
+from stratus.api.compute.server_action_registry import ServerAction
 from tests.fixtures.cloud import Cloud
 from tests.functional.compute.servers_helpers import (
     action,
@@ -26,9 +27,11 @@ def _actions(cloud: Cloud, headers: dict[str, str], server_id: str) -> list[dict
 
 
 def test_registry_refuses_duplicates():
-    existing = REGISTRY["os-stop"]
+    existing = ACTIONS["os-stop"]
     with pytest.raises(ValueError, match="registered twice"):
-        register(ServerAction("os-stop", existing.policy, existing.schema, existing.handler))
+        ACTIONS.register(
+            ServerAction("os-stop", existing.policy, existing.schema, existing.handler)
+        )
 
 
 def test_every_documented_action_is_registered():
@@ -38,7 +41,7 @@ def test_every_documented_action_is_registered():
         "os-resetState", "migrate", "os-getConsoleOutput", "changePassword", "forceDelete",
         "restore", "addSecurityGroup", "removeSecurityGroup", "os-getVNCConsole", "createBackup",
         "injectNetworkInfo",
-    } <= set(REGISTRY)  # fmt: skip
+    } <= set(ACTIONS)  # fmt: skip
 
 
 @pytest.mark.parametrize(

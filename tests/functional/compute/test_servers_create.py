@@ -287,7 +287,7 @@ def test_server_group_hint(cloud, member, image_id):
 
 def test_unreachable_conductor_leaves_servers_in_error(cloud, member, image_id, monkeypatch):
     from stratus.common import exceptions
-    from stratus.conductor.rpcapi import ConductorAPI
+    from stratus.rpcapi.conductor import ConductorAPI
 
     def broken(self: ConductorAPI, *args: Any, **kwargs: Any) -> None:
         raise exceptions.MessagingTimeout("no conductor is listening on rabbit://10.9.9.9:5672")

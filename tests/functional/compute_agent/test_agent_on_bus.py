@@ -13,11 +13,11 @@ from stratus.cmd import compute
 from stratus.common import config
 from stratus.common.context import RequestContext, bound
 from stratus.common.exceptions import Conflict
-from stratus.compute.rpcapi import ComputeAPI
 from stratus.messaging.bus import Target
 from stratus.messaging.inproc import InProcBus
 from stratus.objects import states as s
 from stratus.objects.instance import Instance
+from stratus.rpcapi.compute import ComputeAPI
 from stratus.virt.fake import FakeDriver
 from tests.fixtures.conductor_double import ConductorDouble
 from tests.fixtures.instances import make_flavor, make_instance, make_vif

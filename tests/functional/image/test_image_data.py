@@ -13,8 +13,8 @@ import pytest
 
 from stratus.common import exceptions
 from stratus.common.context import RequestContext
-from stratus.services import image_data
-from stratus.services.image_data import DataApi
+from stratus.services.image import data as image_data
+from stratus.services.image.data import DataApi
 from tests.functional.image.conftest import CALLERS, ImageCloud
 
 OCTET = {"Content-Type": "application/octet-stream"}

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from stratus.db.models.compute import Instance
-from stratus.services import network_ports
+from stratus.services.network import server_ports
 from tests.fixtures.cloud import Cloud
 
 
@@ -53,7 +53,7 @@ def allocate(
 ) -> Any:
     """What the conductor does for a build: allocate (or bind) the server's ports."""
     with cloud.db.write() as s:
-        return network_ports.allocate_for_instance(
+        return server_ports.allocate_for_instance(
             s,
             cloud.cfg,
             instance_uuid=server,

@@ -1,6 +1,6 @@
 """The network services drive the dataplane: the backend hears about networks; compute hosts hear
 (by fanout, after commit) which security groups, ports and networks changed, and read the rules
-and networks they need through the conductor's queries (``services.network_dataplane``)."""
+and networks they need through the conductor's queries (``services.network.dataplane``)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from stratus.db.models.compute import Instance
 from stratus.network import backend
 from stratus.network.backend import BackendCapabilities, NetworkSpec
 from stratus.objects.network import VIF, SecurityRule
-from stratus.services import network_dataplane, network_events, network_ports
+from stratus.services.network import dataplane, server_ports
+from stratus.services.network import events as network_events
 from tests.fixtures.cloud import Cloud, make_config
 from tests.functional.network.conftest import Net
 from tests.functional.network.server_rows import allocate, instance_row
@@ -75,7 +76,7 @@ def cloud_config(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -
 
 def _rules(cloud: Cloud, port_id: str) -> list[SecurityRule]:
     with cloud.db.read() as s:
-        return network_dataplane.port_rules(s, [port_id])[port_id]
+        return dataplane.port_rules(s, [port_id])[port_id]
 
 
 def test_networks_are_ensured_with_their_subnets_and_deleted(alice: Net) -> None:
@@ -152,7 +153,7 @@ def test_server_ports_get_their_rules_and_vif_type(cloud: Cloud, alice: Net) -> 
     )
     published.clear()
     with cloud.db.write() as s:
-        network_ports.add_security_group(s, server, alice.project_id, "extra")
+        server_ports.add_security_group(s, server, alice.project_id, "extra")
     default = next(g for g in vifs[0].security_group_ids)
     assert published == [("security_groups", [default], [vifs[0].port_id])]
     assert any(r.protocol == "icmp" for r in _rules(cloud, vifs[0].port_id))
@@ -163,9 +164,9 @@ def test_hosts_see_their_bound_ports_but_not_those_being_deleted(cloud: Cloud, a
     server = instance_row(cloud, alice.project_id)
     vifs = allocate(cloud, server, alice.project_id, [{"uuid": net["id"]}], groups=())
     with cloud.db.read() as s:
-        (seen,) = network_dataplane.for_host(s, "h1", [])
-        assert network_dataplane.for_host(s, "h2", []) == []
-        assert network_dataplane.for_host(s, "h2", [net["id"], "deleted-net"])[0].ports == []
+        (seen,) = dataplane.for_host(s, "h1", [])
+        assert dataplane.for_host(s, "h2", []) == []
+        assert dataplane.for_host(s, "h2", [net["id"], "deleted-net"])[0].ports == []
     assert seen.id == net["id"]
     assert [(x.id, x.gateway_ip, x.dns_nameservers) for x in seen.subnets] == [
         (subnet["id"], "10.62.0.1", ["192.0.2.53"])
@@ -177,5 +178,5 @@ def test_hosts_see_their_bound_ports_but_not_those_being_deleted(cloud: Cloud, a
         assert row is not None
         row.task_state = "deleting"
     with cloud.db.read() as s:
-        assert network_dataplane.for_host(s, "h1", []) == []
-        assert network_dataplane.for_host(s, "h1", [net["id"]])[0].ports == []
+        assert dataplane.for_host(s, "h1", []) == []
+        assert dataplane.for_host(s, "h1", [net["id"]])[0].ports == []

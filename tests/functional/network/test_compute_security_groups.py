@@ -6,7 +6,7 @@ import uuid
 
 import httpx2 as httpx
 
-from stratus.services import network_ports
+from stratus.services.network import server_ports
 from tests.fixtures.cloud import Account, Cloud
 from tests.functional.network.server_rows import allocate, instance_row
 
@@ -206,7 +206,7 @@ def test_server_security_groups(cloud: Cloud) -> None:
         headers=_h(u),
     ).json()["security_group"]
     with cloud.db.write() as s:
-        network_ports.add_security_group(s, server, u.project_id, "w")
+        server_ports.add_security_group(s, server, u.project_id, "w")
     assert (
         cloud.compute.delete(f"/v2.1/os-security-groups/{sg['id']}", headers=_h(u)).status_code
         == 400

@@ -18,9 +18,9 @@ def test_bootstrap_made_the_shared_private_network(alice: Net) -> None:
 
 
 def test_bootstrap_is_idempotent(cloud, alice: Net) -> None:
-    from stratus.services import network_bootstrap
+    from stratus.services.network import bootstrap
 
-    network_bootstrap.run(cloud.db, cloud.cfg)
+    bootstrap.run(cloud.db, cloud.cfg)
     assert len(alice.get("/v2.0/networks?name=private").json()["networks"]) == 1
     assert len(alice.get("/v2.0/subnets?cidr=10.0.0.0/24").json()["subnets"]) == 1
 

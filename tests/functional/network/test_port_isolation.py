@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from stratus.conductor.rpcapi import ConductorAPI
-from stratus.services import network_ports
+from stratus.rpcapi.conductor import ConductorAPI
+from stratus.services.network import server_ports
 from tests.fixtures.cloud import Account, Cloud
 from tests.functional.compute.servers_helpers import boot, upload_image, wait_for_status
 from tests.functional.network.conftest import Net, as_net, error
@@ -217,7 +217,7 @@ def test_building_a_server_ignores_foreign_ports_claiming_it(
     alice.create("security_group", name="extra")
     vifs = allocate(cloud, server, alice.project_id)
     with cloud.db.write() as s:
-        network_ports.add_security_group(s, server, alice.project_id, "extra")
+        server_ports.add_security_group(s, server, alice.project_id, "extra")
     assert len(vifs) == 1 and vifs[0].port_id != foreign["id"]
     assert alice.get(f"/v2.0/ports/{vifs[0].port_id}").json()["port"]["project_id"] == (
         alice.project_id

@@ -1,4 +1,4 @@
-"""Ports for servers (``services.network_ports``), as the compute API and conductor use them:
+"""Ports for servers (``services.network.server_ports``), as the compute API and conductor use them:
 validation with Nova's answers, allocation, network info, deallocation, group changes."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 
 from stratus.common import exceptions
 from stratus.db.models.compute import Instance
-from stratus.services import network_ports
+from stratus.services.network import server_ports
 from tests.fixtures.cloud import Cloud
 from tests.functional.network.conftest import Net
 from tests.functional.network.server_rows import allocate, instance_row
@@ -15,7 +15,7 @@ from tests.functional.network.server_rows import allocate, instance_row
 
 def _validate(cloud: Cloud, project: str, requested):
     with cloud.db.read() as s:
-        return network_ports.validate_requested_networks(s, project, requested)
+        return server_ports.validate_requested_networks(s, project, requested)
 
 
 def test_auto_uses_the_shared_private_network(cloud: Cloud, alice: Net) -> None:
@@ -71,7 +71,7 @@ def test_explicit_networks_ports_and_fixed_ips(cloud: Cloud, alice: Net) -> None
         mine["fixed_ips"][0]["ip_address"],
     }
     with cloud.db.read() as s:
-        assert [v.port_id for v in network_ports.network_info(s, server)] == [
+        assert [v.port_id for v in server_ports.network_info(s, server)] == [
             v.port_id for v in vifs
         ]
     # the port the user brought is now in use
@@ -81,8 +81,8 @@ def test_explicit_networks_ports_and_fixed_ips(cloud: Cloud, alice: Net) -> None
         _validate(cloud, alice.project_id, [{"uuid": net["id"], "fixed_ip": "10.42.0.77"}])
     # delete: ports made for the server go, the brought one is unbound and stays
     with cloud.db.write() as s:
-        network_ports.deallocate_for_instance(s, server)
-        network_ports.deallocate_for_instance(s, server)  # idempotent
+        server_ports.deallocate_for_instance(s, server)
+        server_ports.deallocate_for_instance(s, server)  # idempotent
     ports = alice.get(f"/v2.0/ports?network_id={net['id']}").json()["ports"]
     assert [(p["id"], p["device_id"], p["device_owner"]) for p in ports] == [(mine["id"], "", "")]
 
@@ -147,11 +147,11 @@ def test_allocating_again_rebinds_instead_of_duplicating(cloud: Cloud, alice: Ne
 def test_security_group_validation(cloud: Cloud, alice: Net) -> None:
     sg = alice.create("security_group", name="web")
     with cloud.db.read() as s:
-        network_ports.validate_security_groups(s, alice.project_id, ["default", "web", sg["id"]])
+        server_ports.validate_security_groups(s, alice.project_id, ["default", "web", sg["id"]])
         with pytest.raises(
             exceptions.Invalid, match="Unable to find security_group with name or id 'nope'"
         ):
-            network_ports.validate_security_groups(s, alice.project_id, ["nope"])
+            server_ports.validate_security_groups(s, alice.project_id, ["nope"])
     server = instance_row(cloud, alice.project_id, zone="zone-a")
     vifs = allocate(cloud, server, alice.project_id, "auto", groups=["web"])
     assert vifs[0].security_group_ids == [sg["id"]]
@@ -162,8 +162,8 @@ def test_add_and_remove_security_group(cloud: Cloud, alice: Net) -> None:
     server = instance_row(cloud, alice.project_id, zone="zone-a")
     vif = allocate(cloud, server, alice.project_id, "auto")[0]
     with cloud.db.write() as s:
-        network_ports.add_security_group(s, server, alice.project_id, "extra")
-        network_ports.add_security_group(s, server, alice.project_id, "extra")
+        server_ports.add_security_group(s, server, alice.project_id, "extra")
+        server_ports.add_security_group(s, server, alice.project_id, "extra")
     port = alice.get(f"/v2.0/ports/{vif.port_id}").json()["port"]
     assert sg["id"] in port["security_groups"] and len(port["security_groups"]) == 2
     with cloud.db.read() as s:
@@ -171,14 +171,14 @@ def test_add_and_remove_security_group(cloud: Cloud, alice: Net) -> None:
     r = alice.delete(f"/v2.0/security-groups/{sg['id']}")
     assert r.status_code == 409
     with cloud.db.write() as s:
-        network_ports.remove_security_group(s, server, alice.project_id, "extra")
+        server_ports.remove_security_group(s, server, alice.project_id, "extra")
     with (
         cloud.db.write() as s,
         pytest.raises(exceptions.Invalid, match="not associated with the instance"),
     ):
-        network_ports.remove_security_group(s, server, alice.project_id, "extra")
+        server_ports.remove_security_group(s, server, alice.project_id, "extra")
     with cloud.db.write() as s, pytest.raises(exceptions.NotFound):
-        network_ports.add_security_group(s, server, alice.project_id, "missing")
+        server_ports.add_security_group(s, server, alice.project_id, "missing")
     with cloud.db.read() as s:
         assert s.get(Instance, server).security_groups == ["default"]
 
@@ -189,7 +189,7 @@ def test_server_without_ports_cannot_get_groups(cloud: Cloud, alice: Net) -> Non
         cloud.db.write() as s,
         pytest.raises(exceptions.NotFound, match="could not be found as device id"),
     ):
-        network_ports.add_security_group(s, server, alice.project_id, "default")
+        server_ports.add_security_group(s, server, alice.project_id, "default")
 
 
 def test_port_quota_applies_to_servers(cloud: Cloud, admin: Net, alice: Net) -> None:

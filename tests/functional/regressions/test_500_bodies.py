@@ -20,8 +20,8 @@ SECRET = "db password=hunter2 at amqp://stratus:hunter2@10.9.8.7:5672//"
 LISTS = [
     ("compute", "/v2.1/servers", "stratus.api.compute.server_filters.list_query"),
     ("identity", "/v3/projects", "stratus.db.repositories.identity.projects.list_"),
-    ("image", "/v2/images", "stratus.services.image_api.ImageApi.list_images"),
-    ("network", "/v2.0/networks", "stratus.services.network_api.list_networks"),
+    ("image", "/v2/images", "stratus.services.image.images.ImageApi.list_images"),
+    ("network", "/v2.0/networks", "stratus.services.network.networks.list_networks"),
 ]
 
 FAILURES = [

@@ -6,7 +6,7 @@ configured with ``reserved_host_memory_mb = 256`` was scheduled as if it reserve
 
 from __future__ import annotations
 
-from stratus.conductor import db_proxy
+from stratus.conductor.db_proxy import DatabaseProxy
 from stratus.db.models.compute import ComputeNode
 from stratus.objects.compute_node import HostResources
 from tests.fixtures.cloud import Cloud
@@ -22,7 +22,7 @@ def _report(cloud: Cloud, **extra: object) -> ComputeNode:
         local_gb=10,
         **extra,  # type: ignore[arg-type]
     )
-    db_proxy.compute_node_report(cloud.db, cloud.cfg, resources)
+    DatabaseProxy(cloud.cfg, cloud.db).compute_node_report(resources)
     with cloud.db.read() as session:
         node = session.query(ComputeNode).filter_by(hypervisor_hostname="h9").one()
         session.expunge(node)

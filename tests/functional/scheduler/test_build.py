@@ -6,13 +6,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from stratus.common import clock
-from stratus.compute.rpcapi import ComputeAPI
-from stratus.conductor.rpcapi import ConductorAPI
 from stratus.conductor.tasks.base import Services
 from stratus.conductor.tasks.build import LaunchTask
 from stratus.db.models.network import Port
 from stratus.db.repositories.compute import instances_conductor
-from stratus.scheduler.rpcapi import SchedulerAPI
+from stratus.rpcapi.compute import ComputeAPI
+from stratus.rpcapi.conductor import ConductorAPI
+from stratus.rpcapi.scheduler import SchedulerAPI
 from tests.fixtures.cloud import Cloud
 from tests.fixtures.compute_hosts import add_instance, flavor, spec
 from tests.functional.scheduler.helpers import (

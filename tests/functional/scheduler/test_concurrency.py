@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from stratus.conductor.rpcapi import ConductorAPI
-from stratus.scheduler.exceptions import NoValidHost
-from stratus.scheduler.rpcapi import SchedulerAPI
+from stratus.rpcapi.conductor import ConductorAPI
+from stratus.rpcapi.scheduler import NoValidHost, SchedulerAPI
 from tests.fixtures.cloud import Cloud
 from tests.fixtures.compute_hosts import add_host, add_instance, flavor, spec
 from tests.functional.scheduler.helpers import faults, settled, usage_by_host, wait_for

@@ -8,10 +8,10 @@ import pytest
 
 from stratus.cmd import conductor
 from stratus.common import context, exceptions
-from stratus.conductor.rpcapi import ConductorAPI
 from stratus.db.models.compute import InstanceAction, InstanceActionEvent
 from stratus.db.repositories.compute import heartbeats
 from stratus.objects.compute_node import HostResources
+from stratus.rpcapi.conductor import ConductorAPI
 from tests.fixtures.cloud import Cloud
 from tests.fixtures.compute_hosts import add_instance, flavor
 from tests.functional.scheduler.helpers import faults, instance

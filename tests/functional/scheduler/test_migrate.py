@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from stratus.compute.rpcapi import ComputeAPI
-from stratus.conductor.rpcapi import ConductorAPI
 from stratus.db.models.compute import Allocation, ComputeNode, Migration
 from stratus.db.repositories.compute import migrations_conductor
 from stratus.objects.flavor import Flavor
 from stratus.objects.migration import MigrationRef
+from stratus.rpcapi.compute import ComputeAPI
+from stratus.rpcapi.conductor import ConductorAPI
 from tests.fixtures.cloud import Cloud
 from tests.fixtures.compute_hosts import add_instance, flavor, spec
 from tests.functional.scheduler.helpers import faults, instance, settled, usage_by_host, wait_for

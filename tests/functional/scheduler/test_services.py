@@ -9,8 +9,7 @@ import pytest
 
 from stratus.cmd import conductor, manage_compute, scheduler
 from stratus.common import clock
-from stratus.scheduler.exceptions import NoValidHost
-from stratus.scheduler.rpcapi import SchedulerAPI
+from stratus.rpcapi.scheduler import NoValidHost, SchedulerAPI
 from stratus.services import servicegroup
 from tests.fixtures.cloud import Cloud
 from tests.fixtures.compute_hosts import add_host, spec

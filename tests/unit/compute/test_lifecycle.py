@@ -102,8 +102,8 @@ def test_power_sync(
 
 def test_every_compute_rpc_method_has_an_agent_method() -> None:
     from stratus.compute.agent import ComputeAgent
-    from stratus.compute.rpcapi import ComputeAPI
     from stratus.messaging.bus import is_rpc_method
+    from stratus.rpcapi.compute import ComputeAPI
 
     api = {n for n in vars(ComputeAPI) if not n.startswith("_")}
     agent = {n for n, f in vars(ComputeAgent).items() if is_rpc_method(f)}

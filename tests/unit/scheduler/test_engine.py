@@ -20,9 +20,9 @@ from stratus.db.repositories.compute import allocations
 from stratus.db.repositories.compute.allocations import ClaimResult, GroupLimit
 from stratus.db.session import Database
 from stratus.objects.request_spec import RequestSpec
+from stratus.rpcapi.scheduler import NoValidHost
 from stratus.scheduler.claims import Claimer
 from stratus.scheduler.engine import Engine, normalize
-from stratus.scheduler.exceptions import NoValidHost
 from stratus.scheduler.interfaces import HostState
 
 

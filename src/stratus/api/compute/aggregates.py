@@ -13,7 +13,7 @@ from stratus.api.compute import param_types as pt
 from stratus.common import exceptions
 from stratus.db.repositories.compute import aggregates as repo
 from stratus.db.repositories.compute.aggregates import AggregateView
-from stratus.services import compute_aggregates as service
+from stratus.services.compute import aggregates as service
 
 router = Router("compute")
 

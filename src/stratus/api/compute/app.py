@@ -8,6 +8,7 @@ from starlette.applications import Starlette
 
 from stratus.api.common.app import build_app
 from stratus.api.common.routing import Router
+from stratus.api.compute import server_action_handlers
 from stratus.api.compute.legacy_v2 import LegacyV2Middleware
 from stratus.api.compute.microversion import MicroversionMiddleware
 from stratus.api.compute.state import ComputeState
@@ -53,6 +54,7 @@ def routers() -> list[Router]:
 
 
 def build(state: ComputeState) -> Starlette:
+    state.server_actions = server_action_handlers.ACTIONS
     app = build_app(state, routers(), extra_header="x-compute-request-id")
     app.add_middleware(MicroversionMiddleware, maximum=state.config.compute.max_microversion)
     app.add_middleware(LegacyV2Middleware)  # NOTE: outermost: /v2/... is v2.1 at 2.1

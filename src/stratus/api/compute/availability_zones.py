@@ -7,7 +7,7 @@ from typing import Any
 
 from stratus.api.common.routing import ApiRequest, Router
 from stratus.api.compute import param_types as pt
-from stratus.services import compute_zones as service
+from stratus.services.compute import zones as service
 
 router = Router("compute")
 

@@ -16,7 +16,7 @@ from stratus.api.compute import param_types as pt
 from stratus.common import exceptions
 from stratus.db.repositories.compute import flavors as repo
 from stratus.db.repositories.compute.flavors import Viewer
-from stratus.services import compute_flavors as service
+from stratus.services.compute import flavors as service
 
 router = Router("compute")
 

@@ -17,7 +17,7 @@ from stratus.common import exceptions
 from stratus.db.models.compute import Flavor
 from stratus.db.repositories.compute import flavors as repo
 from stratus.db.repositories.compute.flavors import FlavorQuery, Viewer
-from stratus.services import compute_flavors as service
+from stratus.services.compute import flavors as service
 
 router = Router("compute")
 

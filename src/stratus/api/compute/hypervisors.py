@@ -18,8 +18,8 @@ from stratus.api.compute.state import compute_state
 from stratus.common import exceptions, ids
 from stratus.db.models.compute import ComputeNode
 from stratus.db.repositories.compute import hosts
-from stratus.services import compute_hosts as service
-from stratus.services.compute_hosts import Hypervisor
+from stratus.services.compute import hosts as service
+from stratus.services.compute.hosts import Hypervisor
 
 router = Router("compute")
 _LIST_PARAMS = {"limit", "marker", "hypervisor_hostname_pattern", "with_servers"}

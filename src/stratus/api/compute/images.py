@@ -1,10 +1,10 @@
 """Nova's image proxy: ``/v2.1/images`` (list, detail, show, delete) up to microversion 2.35 and
 ``/v2.1/images/{id}/metadata`` up to 2.38; later versions answer 404, as Nova does.
 
-Everything is the image service's, in-process (``services.compute_images``): visibility (an image
-the caller cannot see is 404), ownership (403), listing order (newest first). Nova keeps no
-policy rules of its own for these operations, and neither does Stratus. Filters are Nova's and
-map onto the image service's: ``name``, ``status`` (a Glance status, any case),
+Everything is the image service's, in-process (``services.compute.image_proxy``): visibility
+(an image the caller cannot see is 404), ownership (403), listing order (newest first). Nova
+keeps no policy rules of its own for these operations, and neither does Stratus. Filters are
+Nova's and map onto the image service's: ``name``, ``status`` (a Glance status, any case),
 ``changes-since`` (updated at or after), ``server`` (a server id or link: its snapshots),
 ``type`` (``snapshot``/``backup``), ``minRam``/``minDisk`` (equal to, as Glance v2 filters them)
 and ``property-<name>``; ``limit``/``marker`` page, with an ``images_links`` "next" link when
@@ -22,8 +22,8 @@ from stratus.api.compute import param_types as pt
 from stratus.api.compute.server_common import server_api
 from stratus.api.compute.state import compute_state
 from stratus.common import clock, exceptions
-from stratus.services.compute_images import ImageMetadata, ImageProxy
-from stratus.services.image_api import ImageFilters, ImageView, PageRequest
+from stratus.services.compute.image_proxy import ImageMetadata, ImageProxy
+from stratus.services.image.images import ImageFilters, ImageView, PageRequest
 
 router = Router("compute")
 

@@ -18,8 +18,8 @@ from stratus.api.compute import microversion
 from stratus.api.compute.server_common import server_api
 from stratus.common import clock, exceptions
 from stratus.db.models.compute import InstanceAction, InstanceActionEvent
-from stratus.services import compute_server_data as data
-from stratus.services.compute_api import host_id
+from stratus.services.compute import server_data as data
+from stratus.services.compute.servers import host_id
 
 router = Router("compute")
 

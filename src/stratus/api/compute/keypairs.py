@@ -16,7 +16,7 @@ from stratus.api.compute import param_types as pt
 from stratus.common import exceptions
 from stratus.db.models.compute import KeyPair
 from stratus.db.repositories.compute import keypairs as repo
-from stratus.services import compute_keypairs as service
+from stratus.services.compute import keypairs as service
 
 router = Router("compute")
 

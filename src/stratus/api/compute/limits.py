@@ -13,7 +13,7 @@ from typing import Any
 from stratus.api.common.routing import ApiRequest, Router
 from stratus.api.compute import microversion
 from stratus.api.compute import param_types as pt
-from stratus.services import compute_quotas as service
+from stratus.services.compute import quotas as service
 
 router = Router("compute")
 

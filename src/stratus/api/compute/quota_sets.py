@@ -16,7 +16,7 @@ from stratus.api.common.routing import ApiRequest, Reply, Router
 from stratus.api.compute import microversion
 from stratus.api.compute import param_types as pt
 from stratus.common import exceptions
-from stratus.services import compute_quotas as service
+from stratus.services.compute import quotas as service
 
 router = Router("compute")
 

@@ -1,7 +1,7 @@
 """``POST /servers/{id}/remote-consoles`` (2.6+): a noVNC console URL for a running server.
 
 The URL opens the noVNC page of the console proxy on the server's host, with a single-use token
-valid for ``[vnc] token_ttl`` seconds (see ``services.compute_consoles``). Before 2.6 the same
+valid for ``[vnc] token_ttl`` seconds (see ``services.compute.consoles``). Before 2.6 the same
 comes from the ``os-getVNCConsole`` server action.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 from stratus.api.common.routing import ApiRequest, Router
 from stratus.api.compute import microversion, server_schemas
 from stratus.api.compute.server_common import authorized
-from stratus.services import compute_consoles
+from stratus.services.compute import consoles
 
 router = Router("compute")
 
@@ -27,5 +27,5 @@ def create_remote_console(req: ApiRequest) -> dict[str, Any]:
     api = authorized(req, "os_compute_api:os-remote-consoles", server_id)
     console = req.body["remote_console"]
     protocol, console_type = console["protocol"], console["type"]
-    url = compute_consoles.remote_console(api, server_id, protocol, console_type)
+    url = consoles.remote_console(api, server_id, protocol, console_type)
     return {"remote_console": {"protocol": protocol, "type": console_type, "url": url}}

@@ -1,7 +1,7 @@
 """Nova's security-group proxy: ``/os-security-groups``, ``/os-security-group-rules`` and
 ``/servers/{id}/os-security-groups`` (microversions 2.1-2.35; 404 from 2.36 on, as Nova).
 
-Backed by the network services (``services.network_nova``); shapes are Nova's::
+Backed by the network services (``services.compute.security_group_proxy``); shapes are Nova's::
 
     {"security_group": {"id": ..., "name": ..., "description": ..., "tenant_id": ...,
                         "rules": [{"id", "parent_group_id", "ip_protocol", "from_port",
@@ -18,10 +18,10 @@ from stratus.api.compute.state import compute_state
 from stratus.common import exceptions
 from stratus.common.config import Config
 from stratus.db.session import Database
-from stratus.services import network_nova
-from stratus.services.network_common import Caller
-from stratus.services.network_nova import NovaRule, NovaRuleRequest
-from stratus.services.network_secgroups import GroupView
+from stratus.services.compute import security_group_proxy as proxy
+from stratus.services.compute.security_group_proxy import NovaRule, NovaRuleRequest
+from stratus.services.network.common import Caller
+from stratus.services.network.security_groups import GroupView
 
 router = Router("compute")
 ANY_OBJECT: dict[str, Any] = {"type": "object"}
@@ -35,7 +35,7 @@ def _context(req: ApiRequest, rule: str) -> tuple[Database, Config, Caller]:
         raise exceptions.NotFound("The resource could not be found.")
     req.authorize(rule, {"project_id": req.ctx.project_id})
     state = compute_state(req)
-    return state.db, state.config, network_nova.caller(req.ctx.project_id, req.ctx.is_admin)
+    return state.db, state.config, proxy.caller(req.ctx.project_id, req.ctx.is_admin)
 
 
 def _rule(rule: NovaRule) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def _rule(rule: NovaRule) -> dict[str, Any]:
 
 
 def _groups(db: Database, groups: list[GroupView]) -> list[dict[str, Any]]:
-    rules = network_nova.rules_in_nova_format(db, groups)
+    rules = proxy.rules_in_nova_format(db, groups)
     return [
         {
             "id": g.row.id,
@@ -79,7 +79,7 @@ def list_security_groups(req: ApiRequest) -> dict[str, Any]:
     """The project's groups (``all_tenants`` for admins: every project's)."""
     db, _cfg, who = _context(req, READ)
     all_projects = req.query.get("all_tenants", "0").lower() not in ("0", "false", "")
-    return {"security_groups": _groups(db, network_nova.list_groups(db, who, all_projects))}
+    return {"security_groups": _groups(db, proxy.list_groups(db, who, all_projects))}
 
 
 @router.route("POST", "/v2.1/os-security-groups", body=ANY_OBJECT)
@@ -87,7 +87,7 @@ def create_security_group(req: ApiRequest) -> dict[str, Any]:
     """Create a group (200, as Nova)."""
     db, cfg, who = _context(req, WRITE)
     item = _item(req, "security_group")
-    made = network_nova.create_group(db, cfg, who, item.get("name"), item.get("description"))
+    made = proxy.create_group(db, cfg, who, item.get("name"), item.get("description"))
     return {"security_group": _groups(db, [made])[0]}
 
 
@@ -95,7 +95,7 @@ def create_security_group(req: ApiRequest) -> dict[str, Any]:
 def show_security_group(req: ApiRequest) -> dict[str, Any]:
     """One group with its ingress rules."""
     db, _cfg, who = _context(req, READ)
-    return {"security_group": _groups(db, [network_nova.get_group(db, who, req.path["sg_id"])])[0]}
+    return {"security_group": _groups(db, [proxy.get_group(db, who, req.path["sg_id"])])[0]}
 
 
 @router.route("PUT", "/v2.1/os-security-groups/{sg_id}", body=ANY_OBJECT)
@@ -103,7 +103,7 @@ def update_security_group(req: ApiRequest) -> dict[str, Any]:
     """Rename and re-describe a group (both required, as Nova)."""
     db, _cfg, who = _context(req, WRITE)
     item = _item(req, "security_group")
-    updated = network_nova.update_group(
+    updated = proxy.update_group(
         db, who, req.path["sg_id"], item.get("name"), item.get("description")
     )
     return {"security_group": _groups(db, [updated])[0]}
@@ -113,7 +113,7 @@ def update_security_group(req: ApiRequest) -> dict[str, Any]:
 def delete_security_group(req: ApiRequest) -> Reply:
     """Delete a group (400 while in use or for members' ``default``)."""
     db, _cfg, who = _context(req, WRITE)
-    network_nova.delete_group(db, who, req.path["sg_id"])
+    proxy.delete_group(db, who, req.path["sg_id"])
     return Reply(None, 202)
 
 
@@ -130,14 +130,14 @@ def create_security_group_rule(req: ApiRequest) -> dict[str, Any]:
         cidr=item.get("cidr"),
         group_id=item.get("group_id"),
     )
-    return {"security_group_rule": _rule(network_nova.add_rule(db, cfg, who, request))}
+    return {"security_group_rule": _rule(proxy.add_rule(db, cfg, who, request))}
 
 
 @router.route("DELETE", "/v2.1/os-security-group-rules/{rule_id}", status=202)
 def delete_security_group_rule(req: ApiRequest) -> Reply:
     """Delete a rule."""
     db, cfg, who = _context(req, WRITE)
-    network_nova.delete_rule(db, cfg, who, req.path["rule_id"])
+    proxy.delete_rule(db, cfg, who, req.path["rule_id"])
     return Reply(None, 202)
 
 
@@ -149,4 +149,4 @@ def list_server_security_groups(req: ApiRequest) -> dict[str, Any]:
     server_id = req.path["server_id"]
     server_common.authorized(req, READ, server_id)
     db = compute_state(req).db
-    return {"security_groups": _groups(db, network_nova.server_groups(db, server_id))}
+    return {"security_groups": _groups(db, proxy.server_groups(db, server_id))}

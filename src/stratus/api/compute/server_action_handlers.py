@@ -1,4 +1,5 @@
-"""The server actions, one small handler each, registered in ``server_actions.REGISTRY``."""
+"""The server actions, one small handler each, declared in ``ACTIONS`` (the compute app serves
+this registry: ``app.build``)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ from typing import Any
 from stratus.api.common.routing import Reply
 from stratus.api.compute import server_schemas as sch
 from stratus.api.compute import server_views as views
-from stratus.api.compute.server_actions import ActionCall, action
+from stratus.api.compute.server_action_registry import ActionCall, ActionRegistry
 from stratus.api.compute.servers import access_ip
 from stratus.common import exceptions
-from stratus.services import compute_actions as power
-from stratus.services import compute_consoles as consoles
-from stratus.services import compute_migrations as moves
-from stratus.services.compute_create import generate_password
+from stratus.services.compute import actions as power
+from stratus.services.compute import consoles, moves
+from stratus.services.compute.create import generate_password
 
 S = "os_compute_api:servers"
+
+ACTIONS = ActionRegistry()
+action = ACTIONS.action
 
 
 def _none(name: str) -> Any:

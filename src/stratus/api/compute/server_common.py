@@ -13,7 +13,7 @@ from stratus.api.compute import microversion
 from stratus.api.compute.state import compute_state
 from stratus.api.image import policies as image_policies
 from stratus.common.context import RequestContext
-from stratus.services.compute_api import ServerApi
+from stratus.services.compute.servers import ServerApi
 
 
 @functools.cache

@@ -15,7 +15,7 @@ from stratus.api.compute import microversion
 from stratus.common import clock, exceptions, regex_filter
 from stratus.db.repositories.compute.instances import SORT_KEYS, ListQuery
 from stratus.objects import states
-from stratus.services import compute_states
+from stratus.services.compute import server_status
 
 S = "os_compute_api:servers"
 ADMIN_SORT_KEYS = ("host", "node")
@@ -71,7 +71,7 @@ def _status(req: ApiRequest, q: ListQuery, admin: bool) -> bool:
     statuses = req.query.getlist("status")
     if not statuses:
         return True
-    vm_states, task_states = compute_states.states_for(statuses)
+    vm_states, task_states = server_status.states_for(statuses)
     if not vm_states:
         if microversion.of(req) >= (2, 38):
             raise exceptions.Invalid("Invalid status value")

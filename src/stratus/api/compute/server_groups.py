@@ -15,8 +15,8 @@ from stratus.api.common.routing import ApiRequest, Router
 from stratus.api.compute import microversion
 from stratus.api.compute import param_types as pt
 from stratus.db.repositories.compute import server_groups as repo
-from stratus.services import compute_server_groups as service
-from stratus.services.compute_server_groups import GroupView
+from stratus.services.compute import server_groups as service
+from stratus.services.compute.server_groups import GroupView
 
 router = Router("compute")
 

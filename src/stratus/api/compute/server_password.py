@@ -8,7 +8,7 @@ from typing import Any
 
 from stratus.api.common.routing import ApiRequest, Router
 from stratus.api.compute.server_common import authorized
-from stratus.services import compute_server_data as data
+from stratus.services.compute import server_data as data
 
 router = Router("compute")
 

@@ -21,7 +21,7 @@ from stratus.api.compute import microversion
 from stratus.common import clock
 from stratus.db.repositories.compute.instances import Address
 from stratus.objects.flavor import Flavor
-from stratus.services.compute_api import ServerRecord, host_id
+from stratus.services.compute.servers import ServerRecord, host_id
 
 PROGRESS_STATUSES = ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING")
 FAULT_STATUSES = ("ERROR", "DELETED")

@@ -15,8 +15,8 @@ from stratus.api.compute import server_filters, server_schemas
 from stratus.api.compute import server_views as views
 from stratus.api.compute.server_common import authorized, server_api, version
 from stratus.common import exceptions
-from stratus.services import compute_create
-from stratus.services.compute_create import BootRequest
+from stratus.services.compute import create
+from stratus.services.compute.create import BootRequest
 
 router = Router("compute")
 
@@ -103,7 +103,7 @@ def create_server(req: ApiRequest) -> Reply:
     if req.body["server"].get("host") or req.body["server"].get("hypervisor_hostname"):
         req.authorize(f"{S}:create:requested_destination", {"project_id": req.ctx.project_id})
     boot = _boot_request(req, req.body)
-    created = compute_create.create(server_api(req), boot)
+    created = create.create(server_api(req), boot)
     if _bool(req.body["server"].get("return_reservation_id", False)):
         return Reply({"reservation_id": created.reservation_id}, 202)
     opts = views.ViewOptions.of(req)

@@ -15,8 +15,8 @@ from stratus.api.common.routing import ApiRequest, Router
 from stratus.api.compute import microversion
 from stratus.api.compute import param_types as pt
 from stratus.common import exceptions, ids
-from stratus.services import compute_hosts as service
-from stratus.services.compute_hosts import ServiceView
+from stratus.services.compute import hosts as service
+from stratus.services.compute.hosts import ServiceView
 
 router = Router("compute")
 

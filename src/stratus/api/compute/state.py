@@ -6,16 +6,19 @@ import dataclasses
 
 from stratus.api.common.app import ServiceState
 from stratus.api.common.routing import ApiRequest
-from stratus.compute.rpcapi import ComputeAPI
-from stratus.conductor.rpcapi import ConductorAPI
+from stratus.api.compute.server_action_registry import ActionRegistry
+from stratus.rpcapi.compute import ComputeAPI
+from stratus.rpcapi.conductor import ConductorAPI
 
 
 @dataclasses.dataclass
 class ComputeState(ServiceState):
-    """``conductor`` starts workflows (build, resize, migrate); ``compute`` talks to hosts."""
+    """``conductor`` starts workflows (build, resize, migrate); ``compute`` talks to hosts;
+    ``server_actions`` are what ``POST /servers/{id}/action`` offers (set by ``app.build``)."""
 
     conductor: ConductorAPI = dataclasses.field(default=None)  # type: ignore[assignment]
     compute: ComputeAPI = dataclasses.field(default=None)  # type: ignore[assignment]
+    server_actions: ActionRegistry = dataclasses.field(default_factory=ActionRegistry)
 
 
 def compute_state(req: ApiRequest) -> ComputeState:

@@ -22,7 +22,7 @@ from stratus.common.config import Config
 from stratus.db.session import Database
 from stratus.image.store import ImageStore
 from stratus.image.stores.filesystem import FilesystemStore
-from stratus.services.image_api import ImageService
+from stratus.services.image.images import ImageService
 
 # NOTE: modules are listed by name so adding a resource is one line here.
 ROUTER_MODULES = (

@@ -18,7 +18,7 @@ from starlette.datastructures import QueryParams
 
 from stratus.api.common import pagination
 from stratus.common import clock, exceptions
-from stratus.services.image_api import EQUALITY_COLUMNS, SORT_KEYS, ImageFilters, PageRequest
+from stratus.services.image.images import EQUALITY_COLUMNS, SORT_KEYS, ImageFilters, PageRequest
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 1000

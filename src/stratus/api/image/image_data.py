@@ -16,7 +16,7 @@ from starlette.responses import Response, StreamingResponse
 from stratus.api.common.routing import ApiRequest, Router
 from stratus.api.image.app import service
 from stratus.common import exceptions
-from stratus.services.image_data import DataApi
+from stratus.services.image.data import DataApi
 
 router = Router("image")
 

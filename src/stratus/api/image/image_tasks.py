@@ -12,7 +12,7 @@ from typing import Any
 
 from stratus.api.common.routing import ApiRequest, Router
 from stratus.api.image.app import service
-from stratus.services.image_api import ImageApi
+from stratus.services.image.images import ImageApi
 
 router = Router("image")
 

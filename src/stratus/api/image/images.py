@@ -1,7 +1,7 @@
 """``/v2/images``: create, list, show, update (JSON patch), delete, deactivate and reactivate.
 
 Handlers only translate: HTTP in (``schemas``, ``patch``, ``filters``), a call on
-``stratus.services.image_api.ImageApi``, JSON out (``views``).
+``stratus.services.image.images.ImageApi``, JSON out (``views``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from stratus.api.common.routing import ApiRequest, Reply, Router
 from stratus.api.image import filters, patch, schemas, views
 from stratus.api.image.app import service
-from stratus.services.image_api import ImageApi
+from stratus.services.image.images import ImageApi
 
 router = Router("image")
 

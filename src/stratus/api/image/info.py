@@ -1,6 +1,6 @@
 """``GET /v2/info/usage`` (Glance API 2.13): the image quotas of the caller's project and how
 much of each it uses (``image_size_total`` in MiB), as ``{"usage": {name: {"limit", "usage"}}}``.
-Limits are ``[image]`` settings (-1 = unlimited); see ``stratus.services.image_quotas``.
+Limits are ``[image]`` settings (-1 = unlimited); see ``stratus.services.image.quotas``.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 from stratus.api.common.routing import ApiRequest, Router
 from stratus.api.image.app import service
-from stratus.services.image_api import ImageApi
+from stratus.services.image.images import ImageApi
 
 router = Router("image")
 

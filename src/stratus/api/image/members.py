@@ -7,7 +7,7 @@ from typing import Any
 from stratus.api.common.routing import ApiRequest, Router
 from stratus.api.image import schemas, views
 from stratus.api.image.app import service
-from stratus.services.image_members import MemberApi
+from stratus.services.image.members import MemberApi
 
 router = Router("image")
 

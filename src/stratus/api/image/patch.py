@@ -17,7 +17,7 @@ from typing import Any, Literal, cast
 
 from stratus.api.image import schemas
 from stratus.common import exceptions
-from stratus.services.image_api import Change
+from stratus.services.image.images import Change
 
 PATCH_V21 = "application/openstack-images-v2.1-json-patch"
 PATCH_V20 = "application/openstack-images-v2.0-json-patch"

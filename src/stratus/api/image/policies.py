@@ -1,6 +1,6 @@
 """Default policy rules of the image API, named and shaped like Glance's secure-RBAC defaults.
 
-Targets (built by ``stratus.services.image_api.ImageService.target``)::
+Targets (built by ``stratus.services.image.images.ImageService.target``)::
 
     project_id   the image owner            owner       the same
     visibility   public|private|shared|community

@@ -17,8 +17,8 @@ from typing import Any
 from stratus.api.common import schemas
 from stratus.api.common.routing import ApiRequest, Router
 from stratus.common import exceptions
-from stratus.services.image_api import CONTAINER_FORMATS, DISK_FORMATS, NewImage
-from stratus.services.image_members import MEMBER_STATUSES
+from stratus.services.image.images import CONTAINER_FORMATS, DISK_FORMATS, NewImage
+from stratus.services.image.members import MEMBER_STATUSES
 
 router = Router("image")
 

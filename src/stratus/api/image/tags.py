@@ -5,7 +5,7 @@ from __future__ import annotations
 from stratus.api.common.routing import ApiRequest, Router
 from stratus.api.image import schemas
 from stratus.api.image.app import service
-from stratus.services.image_api import ImageApi
+from stratus.services.image.images import ImageApi
 
 router = Router("image")
 

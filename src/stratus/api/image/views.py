@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from stratus.common import clock
-from stratus.services.image_api import ImageView
-from stratus.services.image_members import MemberView
+from stratus.services.image.images import ImageView
+from stratus.services.image.members import MemberView
 
 
 def image(view: ImageView) -> dict[str, Any]:

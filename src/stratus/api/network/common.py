@@ -26,7 +26,7 @@ from stratus.common import clock, exceptions
 from stratus.common.config import Config
 from stratus.db.repositories.network.listing import ListQuery
 from stratus.db.session import Database
-from stratus.services.network_common import Caller
+from stratus.services.network.common import Caller
 
 Kind = Literal["str", "bool", "int"]
 CONTROL = frozenset(

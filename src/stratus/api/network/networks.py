@@ -10,8 +10,8 @@ from stratus.api.common.routing import ApiRequest, Reply, Router
 from stratus.api.common.schemas import wrapped
 from stratus.api.network import common, schemas, views
 from stratus.common.revert import Reverter
-from stratus.services import network_api
-from stratus.services.network_api import NetworkInput
+from stratus.services.network import networks
+from stratus.services.network.networks import NetworkInput
 
 router = Router("network")
 
@@ -46,8 +46,8 @@ def create_network(req: ApiRequest) -> Reply:
     created = []
     with Reverter() as revert:
         for item in items:
-            made = network_api.create_network(db, cfg, caller, _input(item))
-            revert.add(functools.partial(network_api.delete_network, db, cfg, caller, made.row.id))
+            made = networks.create_network(db, cfg, caller, _input(item))
+            revert.add(functools.partial(networks.delete_network, db, cfg, caller, made.row.id))
             created.append(views.network(req, made))
         revert.success()
     if "networks" in req.body:
@@ -59,7 +59,7 @@ def create_network(req: ApiRequest) -> Reply:
 def list_networks(req: ApiRequest) -> dict[str, Any]:
     """Networks the caller can see: own, shared and external ones (admins: all)."""
     q = common.list_query(req, views.NETWORK)
-    found, more = network_api.list_networks(common.db(req), common.caller(req), q)
+    found, more = networks.list_networks(common.db(req), common.caller(req), q)
     items = [views.network(req, n) for n in found]
     return common.collection(req, views.NETWORK, items, more, [n.row.id for n in found])
 
@@ -67,7 +67,7 @@ def list_networks(req: ApiRequest) -> dict[str, Any]:
 @router.route("GET", "/v2.0/networks/{network_id}", policy="context_is_reader")
 def show_network(req: ApiRequest) -> dict[str, Any]:
     """One network."""
-    found = network_api.get_network(common.db(req), common.caller(req), req.path["network_id"])
+    found = networks.get_network(common.db(req), common.caller(req), req.path["network_id"])
     return {"network": common.select(views.network(req, found), common.fields(req))}
 
 
@@ -75,7 +75,7 @@ def show_network(req: ApiRequest) -> dict[str, Any]:
 def update_network(req: ApiRequest) -> dict[str, Any]:
     """Change a network's name, description, state, MTU, sharing or port security default."""
     item = common.body_of(req, "network")
-    updated = network_api.update_network(
+    updated = networks.update_network(
         common.db(req), common.config(req), common.caller(req), req.path["network_id"], _input(item)
     )
     return {"network": views.network(req, updated)}
@@ -84,6 +84,6 @@ def update_network(req: ApiRequest) -> dict[str, Any]:
 @router.route("DELETE", "/v2.0/networks/{network_id}", status=204)
 def delete_network(req: ApiRequest) -> None:
     """Delete a network and its subnets (409 while ports use it)."""
-    network_api.delete_network(
+    networks.delete_network(
         common.db(req), common.config(req), common.caller(req), req.path["network_id"]
     )

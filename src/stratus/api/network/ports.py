@@ -10,8 +10,8 @@ from stratus.api.common.routing import ApiRequest, Reply, Router
 from stratus.api.common.schemas import wrapped
 from stratus.api.network import common, schemas, views
 from stratus.common.revert import Reverter
-from stratus.services import network_port_api
-from stratus.services.network_port_api import FixedIPRequest, PortInput
+from stratus.services.network import ports
+from stratus.services.network.ports import FixedIPRequest, PortInput
 
 router = Router("network")
 
@@ -59,8 +59,8 @@ def create_port(req: ApiRequest) -> Reply:
     created = []
     with Reverter() as revert:
         for item in items:
-            made = network_port_api.create_port(db, cfg, caller, _input(item))
-            revert.add(functools.partial(network_port_api.delete_port, db, caller, made.row.id))
+            made = ports.create_port(db, cfg, caller, _input(item))
+            revert.add(functools.partial(ports.delete_port, db, caller, made.row.id))
             created.append(views.port(req, made))
         revert.success()
     if "ports" in req.body:
@@ -72,7 +72,7 @@ def create_port(req: ApiRequest) -> Reply:
 def list_ports(req: ApiRequest) -> dict[str, Any]:
     """The caller's ports and those on networks the caller owns (admins: all)."""
     q = common.list_query(req, views.PORT)
-    found, more = network_port_api.list_ports(common.db(req), common.caller(req), q)
+    found, more = ports.list_ports(common.db(req), common.caller(req), q)
     items = [views.port(req, p) for p in found]
     return common.collection(req, views.PORT, items, more, [p.row.id for p in found])
 
@@ -80,14 +80,14 @@ def list_ports(req: ApiRequest) -> dict[str, Any]:
 @router.route("GET", "/v2.0/ports/{port_id}", policy="context_is_reader")
 def show_port(req: ApiRequest) -> dict[str, Any]:
     """One port."""
-    found = network_port_api.get_port(common.db(req), common.caller(req), req.path["port_id"])
+    found = ports.get_port(common.db(req), common.caller(req), req.path["port_id"])
     return {"port": common.select(views.port(req, found), common.fields(req))}
 
 
 @router.route("PUT", "/v2.0/ports/{port_id}", body=wrapped("port", schemas.PORT_UPDATE))
 def update_port(req: ApiRequest) -> dict[str, Any]:
     """Change a port: name, state, addresses, groups, device, binding."""
-    updated = network_port_api.update_port(
+    updated = ports.update_port(
         common.db(req),
         common.config(req),
         common.caller(req),
@@ -100,4 +100,4 @@ def update_port(req: ApiRequest) -> dict[str, Any]:
 @router.route("DELETE", "/v2.0/ports/{port_id}", status=204)
 def delete_port(req: ApiRequest) -> None:
     """Delete a port and free its addresses."""
-    network_port_api.delete_port(common.db(req), common.caller(req), req.path["port_id"])
+    ports.delete_port(common.db(req), common.caller(req), req.path["port_id"])

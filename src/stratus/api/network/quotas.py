@@ -6,7 +6,7 @@ from typing import Any
 
 from stratus.api.common.routing import ApiRequest, Router
 from stratus.api.network import common, schemas
-from stratus.services import network_quotas
+from stratus.services.network import quotas
 
 router = Router("network")
 
@@ -14,7 +14,7 @@ router = Router("network")
 @router.route("GET", "/v2.0/quotas")
 def list_quotas(req: ApiRequest) -> dict[str, Any]:
     """Every project with its own networking limits (admin)."""
-    found = network_quotas.list_quotas(common.db(req), common.config(req), common.caller(req))
+    found = quotas.list_quotas(common.db(req), common.config(req), common.caller(req))
     return {"quotas": [{"project_id": p, "tenant_id": p, **limits} for p, limits in found.items()]}
 
 
@@ -22,7 +22,7 @@ def list_quotas(req: ApiRequest) -> dict[str, Any]:
 def show_quota(req: ApiRequest) -> dict[str, Any]:
     """A project's effective limits (-1 = unlimited)."""
     return {
-        "quota": network_quotas.get_quota(
+        "quota": quotas.get_quota(
             common.db(req), common.config(req), common.caller(req), req.path["project_id"]
         )
     }
@@ -32,7 +32,7 @@ def show_quota(req: ApiRequest) -> dict[str, Any]:
 def show_default_quota(req: ApiRequest) -> dict[str, Any]:
     """The default limits."""
     return {
-        "quota": network_quotas.get_defaults(
+        "quota": quotas.get_defaults(
             common.db(req), common.config(req), common.caller(req), req.path["project_id"]
         )
     }
@@ -41,7 +41,7 @@ def show_default_quota(req: ApiRequest) -> dict[str, Any]:
 @router.route("GET", "/v2.0/quotas/{project_id}/details")
 def show_quota_details(req: ApiRequest) -> dict[str, Any]:
     """Limits with usage: ``{"network": {"limit": 100, "used": 2, "reserved": 0}, ...}``."""
-    found = network_quotas.get_details(
+    found = quotas.get_details(
         common.db(req), common.config(req), common.caller(req), req.path["project_id"]
     )
     return {
@@ -57,7 +57,7 @@ def update_quota(req: ApiRequest) -> dict[str, Any]:
     values = dict(req.body["quota"])
     values.pop("check_limit", None)
     return {
-        "quota": network_quotas.update_quota(
+        "quota": quotas.update_quota(
             common.db(req), common.config(req), common.caller(req), req.path["project_id"], values
         )
     }
@@ -66,4 +66,4 @@ def update_quota(req: ApiRequest) -> dict[str, Any]:
 @router.route("DELETE", "/v2.0/quotas/{project_id}", status=204)
 def delete_quota(req: ApiRequest) -> None:
     """Back to the defaults (admin)."""
-    network_quotas.delete_quota(common.db(req), common.caller(req), req.path["project_id"])
+    quotas.delete_quota(common.db(req), common.caller(req), req.path["project_id"])

@@ -9,8 +9,8 @@ from stratus.api.common.routing import ApiRequest, Reply, Router
 from stratus.api.common.schemas import wrapped
 from stratus.api.network import common, schemas, views
 from stratus.common.revert import Reverter
-from stratus.services import network_secgroups
-from stratus.services.network_secgroups import RuleInput
+from stratus.services.network import security_groups
+from stratus.services.network.security_groups import RuleInput
 
 router = Router("network")
 
@@ -24,7 +24,7 @@ router = Router("network")
 def create_security_group(req: ApiRequest) -> Reply:
     """Create a group (it starts with egress-anywhere rules)."""
     item = common.body_of(req, "security_group")
-    made = network_secgroups.create_group(
+    made = security_groups.create_group(
         common.db(req),
         common.config(req),
         common.caller(req),
@@ -41,7 +41,7 @@ def create_security_group(req: ApiRequest) -> Reply:
 def list_security_groups(req: ApiRequest) -> dict[str, Any]:
     """The caller's groups (the ``default`` one is made on first use); admins see all."""
     q = common.list_query(req, views.SECURITY_GROUP)
-    found, more = network_secgroups.list_groups(common.db(req), common.caller(req), q)
+    found, more = security_groups.list_groups(common.db(req), common.caller(req), q)
     items = [views.security_group(g) for g in found]
     return common.collection(req, views.SECURITY_GROUP, items, more, [g.row.id for g in found])
 
@@ -49,7 +49,7 @@ def list_security_groups(req: ApiRequest) -> dict[str, Any]:
 @router.route("GET", "/v2.0/security-groups/{sg_id}", policy="context_is_reader")
 def show_security_group(req: ApiRequest) -> dict[str, Any]:
     """One group with its rules."""
-    found = network_secgroups.get_group(common.db(req), common.caller(req), req.path["sg_id"])
+    found = security_groups.get_group(common.db(req), common.caller(req), req.path["sg_id"])
     return {"security_group": common.select(views.security_group(found), common.fields(req))}
 
 
@@ -61,7 +61,7 @@ def show_security_group(req: ApiRequest) -> dict[str, Any]:
 def update_security_group(req: ApiRequest) -> dict[str, Any]:
     """Rename or re-describe a group."""
     item = common.body_of(req, "security_group")
-    updated = network_secgroups.update_group(
+    updated = security_groups.update_group(
         common.db(req),
         common.caller(req),
         req.path["sg_id"],
@@ -75,7 +75,7 @@ def update_security_group(req: ApiRequest) -> dict[str, Any]:
 @router.route("DELETE", "/v2.0/security-groups/{sg_id}", status=204)
 def delete_security_group(req: ApiRequest) -> None:
     """Delete a group and its rules (409 while ports use it)."""
-    network_secgroups.delete_group(common.db(req), common.caller(req), req.path["sg_id"])
+    security_groups.delete_group(common.db(req), common.caller(req), req.path["sg_id"])
 
 
 def _rule_input(item: dict[str, Any]) -> RuleInput:
@@ -101,8 +101,8 @@ def create_security_group_rule(req: ApiRequest) -> Reply:
     created = []
     with Reverter() as revert:
         for item in items:
-            made = network_secgroups.create_rule(db, cfg, caller, _rule_input(item))
-            revert.add(functools.partial(network_secgroups.delete_rule, db, cfg, caller, made.id))
+            made = security_groups.create_rule(db, cfg, caller, _rule_input(item))
+            revert.add(functools.partial(security_groups.delete_rule, db, cfg, caller, made.id))
             created.append(views.security_group_rule(made))
         revert.success()
     if "security_group_rules" in req.body:
@@ -114,7 +114,7 @@ def create_security_group_rule(req: ApiRequest) -> Reply:
 def list_security_group_rules(req: ApiRequest) -> dict[str, Any]:
     """Rules of the caller's groups."""
     q = common.list_query(req, views.SECURITY_GROUP_RULE)
-    found, more = network_secgroups.list_rules(common.db(req), common.caller(req), q)
+    found, more = security_groups.list_rules(common.db(req), common.caller(req), q)
     items = [views.security_group_rule(r) for r in found]
     return common.collection(req, views.SECURITY_GROUP_RULE, items, more, [r.id for r in found])
 
@@ -122,7 +122,7 @@ def list_security_group_rules(req: ApiRequest) -> dict[str, Any]:
 @router.route("GET", "/v2.0/security-group-rules/{rule_id}", policy="context_is_reader")
 def show_security_group_rule(req: ApiRequest) -> dict[str, Any]:
     """One rule."""
-    found = network_secgroups.get_rule(common.db(req), common.caller(req), req.path["rule_id"])
+    found = security_groups.get_rule(common.db(req), common.caller(req), req.path["rule_id"])
     return {
         "security_group_rule": common.select(views.security_group_rule(found), common.fields(req))
     }
@@ -131,6 +131,6 @@ def show_security_group_rule(req: ApiRequest) -> dict[str, Any]:
 @router.route("DELETE", "/v2.0/security-group-rules/{rule_id}", status=204)
 def delete_security_group_rule(req: ApiRequest) -> None:
     """Delete a rule."""
-    network_secgroups.delete_rule(
+    security_groups.delete_rule(
         common.db(req), common.config(req), common.caller(req), req.path["rule_id"]
     )

@@ -10,8 +10,8 @@ from stratus.api.common.routing import ApiRequest, Reply, Router
 from stratus.api.common.schemas import wrapped
 from stratus.api.network import common, schemas, views
 from stratus.common.revert import Reverter
-from stratus.services import network_subnets
-from stratus.services.network_subnets import SubnetInput
+from stratus.services.network import subnets
+from stratus.services.network.subnets import SubnetInput
 
 router = Router("network")
 
@@ -47,8 +47,8 @@ def create_subnet(req: ApiRequest) -> Reply:
     created = []
     with Reverter() as revert:
         for item in items:
-            made = network_subnets.create_subnet(db, cfg, caller, _input(item))
-            revert.add(functools.partial(network_subnets.delete_subnet, db, cfg, caller, made.id))
+            made = subnets.create_subnet(db, cfg, caller, _input(item))
+            revert.add(functools.partial(subnets.delete_subnet, db, cfg, caller, made.id))
             created.append(views.subnet(made))
         revert.success()
     if "subnets" in req.body:
@@ -60,7 +60,7 @@ def create_subnet(req: ApiRequest) -> Reply:
 def list_subnets(req: ApiRequest) -> dict[str, Any]:
     """Subnets of the networks the caller can see."""
     q = common.list_query(req, views.SUBNET)
-    found, more = network_subnets.list_subnets(common.db(req), common.caller(req), q)
+    found, more = subnets.list_subnets(common.db(req), common.caller(req), q)
     items = [views.subnet(s) for s in found]
     return common.collection(req, views.SUBNET, items, more, [s.id for s in found])
 
@@ -68,14 +68,14 @@ def list_subnets(req: ApiRequest) -> dict[str, Any]:
 @router.route("GET", "/v2.0/subnets/{subnet_id}", policy="context_is_reader")
 def show_subnet(req: ApiRequest) -> dict[str, Any]:
     """One subnet."""
-    found = network_subnets.get_subnet(common.db(req), common.caller(req), req.path["subnet_id"])
+    found = subnets.get_subnet(common.db(req), common.caller(req), req.path["subnet_id"])
     return {"subnet": common.select(views.subnet(found), common.fields(req))}
 
 
 @router.route("PUT", "/v2.0/subnets/{subnet_id}", body=wrapped("subnet", schemas.SUBNET_UPDATE))
 def update_subnet(req: ApiRequest) -> dict[str, Any]:
     """Change a subnet's name, gateway, pools, DNS servers, host routes or DHCP."""
-    updated = network_subnets.update_subnet(
+    updated = subnets.update_subnet(
         common.db(req),
         common.config(req),
         common.caller(req),
@@ -88,6 +88,6 @@ def update_subnet(req: ApiRequest) -> dict[str, Any]:
 @router.route("DELETE", "/v2.0/subnets/{subnet_id}", status=204)
 def delete_subnet(req: ApiRequest) -> None:
     """Delete a subnet (409 while ports hold its addresses)."""
-    network_subnets.delete_subnet(
+    subnets.delete_subnet(
         common.db(req), common.config(req), common.caller(req), req.path["subnet_id"]
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from stratus.api.common.routing import ApiRequest, Reply, Router
 from stratus.api.network import common, schemas
-from stratus.services import network_tags
+from stratus.services.network import tags as network_tags
 
 router = Router("network")
 BASE = "/v2.0/{resource}/{resource_id}/tags"

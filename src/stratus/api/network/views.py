@@ -11,9 +11,9 @@ from typing import Any
 from stratus.api.common.routing import ApiRequest
 from stratus.api.network.common import Resource, stamp
 from stratus.db.models.network import SecurityGroupRule, Subnet
-from stratus.services.network_api import NetworkView
-from stratus.services.network_port_api import PortView
-from stratus.services.network_secgroups import GroupView
+from stratus.services.network.networks import NetworkView
+from stratus.services.network.ports import PortView
+from stratus.services.network.security_groups import GroupView
 
 NETWORK = Resource(
     "network",

@@ -28,13 +28,13 @@ from stratus.common.revert import Reverter
 from stratus.compute import dataplane, lifecycle
 from stratus.compute.image_client import ImageClient
 from stratus.compute.lifecycle import Transition
-from stratus.compute.rpcapi import ComputeAPI
-from stratus.conductor.rpcapi import ConductorAPI
 from stratus.network.backend import NetworkBackend
 from stratus.network.metadata.service import MetadataService
 from stratus.objects import states
 from stratus.objects.instance import Instance
 from stratus.objects.network import VIF
+from stratus.rpcapi.compute import ComputeAPI
+from stratus.rpcapi.conductor import ConductorAPI
 from stratus.virt.driver import InstanceNotFound, VirtDriver
 
 LOG = logging.getLogger(__name__)

@@ -13,10 +13,10 @@ import logging
 
 from stratus.common import context
 from stratus.common.config import Config
-from stratus.compute.rpcapi import ComputeAPI
 from stratus.db.repositories.compute import action_events
 from stratus.db.session import Database
-from stratus.scheduler.rpcapi import SchedulerAPI
+from stratus.rpcapi.compute import ComputeAPI
+from stratus.rpcapi.scheduler import SchedulerAPI
 
 LOG = logging.getLogger(__name__)
 

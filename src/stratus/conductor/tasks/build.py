@@ -27,7 +27,7 @@ from stratus.db.repositories.compute import instances_conductor as instances
 from stratus.objects import states
 from stratus.objects.network import VIF
 from stratus.objects.request_spec import RequestSpec, Selection
-from stratus.scheduler.exceptions import NoValidHost
+from stratus.rpcapi.scheduler import NoValidHost
 from stratus.services import servicegroup
 
 LOG = logging.getLogger(__name__)

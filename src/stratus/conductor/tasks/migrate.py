@@ -27,7 +27,7 @@ from stratus.db.repositories.compute import instances_conductor as instances
 from stratus.db.repositories.compute import migrations_conductor as migrations
 from stratus.objects.flavor import Flavor
 from stratus.objects.request_spec import RequestSpec, Selection
-from stratus.scheduler.exceptions import NoValidHost
+from stratus.rpcapi.scheduler import NoValidHost
 
 LOG = logging.getLogger(__name__)
 EVENT = "conductor_migrate_server"
