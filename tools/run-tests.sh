@@ -3,7 +3,8 @@
 #
 #   tools/run-tests.sh [STAGE ...]     default: all stages
 #
-# Stages: lint  unit  rabbit  functional  postgres  e2e  tempest
+# Stages: lint  unit  rabbit  functional  postgres  fuzz  e2e  chaos  tempest
+# (and chaos-full, the whole fault suite: `make chaos`)
 # Real servers (RabbitMQ, PostgreSQL, Stratus itself) are started here or by the test fixtures
 # on loopback, in temporary directories, and stopped again on exit.
 #
@@ -14,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
-stages=("$@"); ((${#stages[@]})) || stages=(lint unit rabbit functional postgres e2e tempest)
+stages=("$@"); ((${#stages[@]})) || stages=(lint unit rabbit functional postgres fuzz e2e chaos tempest)
 mkdir -p artifacts
 tmp=$(mktemp -d /tmp/stratus-test.XXXXXX); chmod 755 "$tmp"
 t0=$(date +%s)
@@ -78,12 +79,27 @@ for s in "${stages[@]}"; do
       STRATUS_TEST_DB_URL="$url" "${PYTEST[@]}" -q tests/functional
       tools/postgres.sh stop "$tmp/pg"
       ;;
+    fuzz)
+      stage "fuzzing every API (schemathesis, OpenAPI documents) as admin and member"
+      "${PYTEST[@]}" -q tests/fuzz
+      ;;
     e2e)
       stage "end to end: real processes (RabbitMQ, PostgreSQL, QEMU) and the openstack CLI"
       # NOTE: the test guest image is built (or found cached) before any test's clock starts.
       tools/build-test-image.sh "${STRATUS_TEST_IMAGE_DIR:-var/test-image}"
       STRATUS_REQUIRE_RABBIT=1 STRATUS_REQUIRE_POSTGRES=1 \
         "${PYTEST[@]}" -q tests/e2e -m "e2e and not tempest"
+      ;;
+    chaos)
+      stage "fault suite, representative subset (make chaos runs all of it)"
+      tools/build-test-image.sh "${STRATUS_TEST_IMAGE_DIR:-var/test-image}"
+      STRATUS_REQUIRE_RABBIT=1 STRATUS_REQUIRE_POSTGRES=1 \
+        "${PYTEST[@]}" -q -rs tests/chaos -m chaos_smoke
+      ;;
+    chaos-full)
+      stage "fault suite, every fault"
+      tools/build-test-image.sh "${STRATUS_TEST_IMAGE_DIR:-var/test-image}"
+      STRATUS_REQUIRE_RABBIT=1 STRATUS_REQUIRE_POSTGRES=1 "${PYTEST[@]}" -q -rs tests/chaos -m chaos
       ;;
     tempest)
       stage "OpenStack Tempest against stratus up"

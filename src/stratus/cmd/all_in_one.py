@@ -16,7 +16,7 @@ import threading
 import time
 
 from stratus.api import deploy
-from stratus.cmd import compute, conductor, novncproxy, scheduler, test_image
+from stratus.cmd import compute, conductor, image_upkeep, novncproxy, scheduler, test_image
 from stratus.cmd.listen import ListenError
 from stratus.cmd.serve import serve_all
 from stratus.cmd.service import RunningService
@@ -78,6 +78,7 @@ def run(cfg: Config) -> int:
     try:
         deploy.prepare(cfg, db)
         apps = deploy.build_apps(cfg, db, bus)
+        services.append(image_upkeep.start(cfg, db))
         services.append(conductor.start(cfg, db, bus))
         services.append(scheduler.start(cfg, db, bus))
         agent = compute.start(cfg, bus, cfg.default.host, cfg.compute.virt_driver)

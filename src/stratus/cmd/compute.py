@@ -161,6 +161,12 @@ def start(
         lambda: periodic.sync_power_states(env),
         run_now=False,
     )
+    service.every(
+        "progress",
+        max(1, cfg.conductor.progress_interval),
+        lambda: periodic.touch_working(env),
+        run_now=False,
+    )
     schedule_image_cache(cfg, env, service)
     env.metadata = start_metadata(cfg, env, service)
     # NOTE: runs at once too: after a host reboot the namespaces are rebuilt from the database

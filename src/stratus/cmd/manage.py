@@ -10,6 +10,8 @@ import yaml
 
 from stratus.api import deploy
 from stratus.api.common import openapi
+from stratus.api.compute import openapi_bodies as compute_bodies
+from stratus.api.network import openapi_bodies as network_bodies
 from stratus.cmd import manage_compute, test_image
 from stratus.common.config import Config, render_ini
 from stratus.db import migrate
@@ -40,7 +42,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     manage_compute.add_parsers(msub)
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """YAML without anchors and aliases: a published document is read by people too."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+_DESCRIPTIONS = {"compute": compute_bodies.DESCRIPTION}
+
+
 def openapi_document(cfg: Config, service: str) -> dict[str, object]:
+    """The OpenAPI document of ``service``, built from the routers of a throwaway app."""
     db = deploy.open_database(cfg)
     try:
         with InProcBus("memory://openapi") as bus:
@@ -48,7 +61,21 @@ def openapi_document(cfg: Config, service: str) -> dict[str, object]:
     finally:
         db.dispose()
     app = apps[service].app
-    return openapi.document(service, "1.0", app.state.operations)
+    state = app.state.stratus
+    bodies = results = None
+    if service == "compute":
+        bodies, results = compute_bodies.bodies(state.server_actions), compute_bodies.results()
+    elif service == "network":
+        bodies, results = network_bodies.bodies(), network_bodies.results()
+    return openapi.document(
+        service,
+        "1.0",
+        app.state.operations,
+        fault_style=state.fault_style,
+        bodies=bodies,
+        results=results,
+        description=_DESCRIPTIONS.get(service, ""),
+    )
 
 
 def run(args: argparse.Namespace, cfg: Config) -> int:
@@ -81,7 +108,7 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
     elif cmd == "openapi":
         doc = openapi_document(cfg, args.service)
         text = (
-            yaml.safe_dump(doc, sort_keys=False)
+            yaml.dump(doc, Dumper=_PlainDumper, sort_keys=False)
             if args.format == "yaml"
             else json.dumps(doc, indent=2)
         )

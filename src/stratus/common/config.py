@@ -22,6 +22,8 @@ import typing
 from pathlib import Path
 from typing import Any
 
+from stratus.common.config_recovery import ConductorSection
+
 LOG = logging.getLogger(__name__)
 
 ENV_PREFIX = "STRATUS_"
@@ -126,6 +128,7 @@ class ImageSection:
     image_count_total: int = 100
     image_size_total: int = 102400
     image_count_uploading: int = 10
+    upload_timeout: int = 3600  # saving this long without new data: killed (0: never)
 
 
 @dataclasses.dataclass
@@ -321,6 +324,7 @@ class Config:
     vnc: VncSection = dataclasses.field(default_factory=VncSection)
     quota: QuotaSection = dataclasses.field(default_factory=QuotaSection)
     oslo_policy: PolicySection = dataclasses.field(default_factory=PolicySection)
+    conductor: ConductorSection = dataclasses.field(default_factory=ConductorSection)
 
     @property
     def state_path(self) -> Path:

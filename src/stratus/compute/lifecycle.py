@@ -245,9 +245,10 @@ def recovery_for(instance: Instance) -> Recovery:
     if instance.task_state == s.DELETING:
         return Recovery.DELETE
     if instance.vm_state == s.BUILDING:
-        # NOTE: only a build this agent had started is lost; for the others the conductor's
-        # build message is still queued for this host and arrives once the agent serves.
-        return Recovery.ERROR if instance.task_state == s.SPAWNING else Recovery.NONE
+        # NOTE: a build this agent had taken (spawning; or none of the scheduling states) is
+        # lost with it; one still in ``scheduling`` may yet arrive from the bus, and the
+        # conductor's stuck-work check fails it if it never does.
+        return Recovery.NONE if instance.task_state == s.SCHEDULING else Recovery.ERROR
     if instance.task_state is None:
         return Recovery.NONE
     if instance.task_state in _RETRY:

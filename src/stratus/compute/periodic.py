@@ -7,6 +7,9 @@
 * :func:`sync_power_states` — every ``[compute] sync_power_state_interval``: make the database
   match the hypervisor for idle instances (a guest that shut itself down or vanished shows
   SHUTOFF), and remove guests whose instance was deleted while this host was away.
+* :func:`touch_working` — every ``[conductor] progress_interval``: move ``updated_at`` of the
+  instances this agent is working on, so the conductor's stuck-work check (which reaps work
+  unchanged for ``[conductor] build_timeout``/``task_timeout``) leaves them alone.
 * :func:`manage_image_cache` — every ``[image_cache] manager_interval``: the driver removes
   cached base images that no instance on this host used for
   ``remove_unused_original_minimum_age_seconds`` (Nova's image cache manager).
@@ -39,6 +42,29 @@ def heartbeat(env: AgentEnv) -> bool:
     return bool(answer.get("disabled", False))
 
 
+def interrupted_message(host: str, instance: Instance) -> str:
+    """The fault of work a restart of this agent interrupted half-way."""
+    if instance.vm_state == states.BUILDING:
+        return (
+            f"Build of instance {instance.uuid} interrupted: the compute service on host "
+            f"{host} restarted while building."
+        )
+    what = instance.task_state or instance.vm_state
+    return f"The compute service on host {host} restarted during {what}."
+
+
+def touch_working(env: AgentEnv) -> int:
+    """Touch (``updated_at``) each instance an operation of this agent holds; returns how many."""
+    touched = 0
+    for uuid in env.working.uuids():
+        try:
+            env.conductor.instance_update(uuid, {})
+            touched += 1
+        except StratusError as exc:  # NOTE: gone meanwhile, or the conductor is away
+            LOG.debug("could not touch instance %s: %s", uuid, exc)
+    return touched
+
+
 def _recover_one(env: AgentEnv, instance: Instance) -> None:
     action = lifecycle.recovery_for(instance)
     if action is Recovery.NONE:
@@ -61,17 +87,18 @@ def _recover_one(env: AgentEnv, instance: Instance) -> None:
             power_state=env.power_state(instance),
         )
     else:
-        what = instance.task_state or instance.vm_state
-        message = f"The compute service on host {env.host} restarted during {what}."
-        record_fault(env, instance.uuid, message, RuntimeError(message))
-        env.conductor.instance_update(
+        # NOTE: compare-and-set on the task state: the conductor's stuck-work check may
+        # settle the same instance at the same time; whoever comes second does nothing
+        set_state(
+            env,
             instance.uuid,
-            {
-                "vm_state": states.ERROR,
-                "task_state": None,
-                "power_state": env.power_state(instance),
-            },
+            [instance.task_state],
+            vm_state=states.ERROR,
+            task_state=None,
+            power_state=env.power_state(instance),
         )
+        message = interrupted_message(env.host, instance)
+        record_fault(env, instance.uuid, message, RuntimeError(message))
 
 
 def recover_instances(env: AgentEnv) -> None:

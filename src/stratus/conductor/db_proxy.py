@@ -1,7 +1,10 @@
 """The database work the conductor does for compute hosts (they never open the database).
 
 ``DatabaseProxy`` implements the database-proxy part of ``ConductorAPI`` (``rpcapi/conductor.py``):
-one method per RPC method, each one short transaction; ``ConductorManager`` serves them. Resize
+one method per RPC method, each one short transaction; ``ConductorManager`` serves them. The
+writes agents make all the time (heartbeats, node reports, instance updates, faults, action
+events, deletions, migration status) are re-run on a transient database error
+(``db/retry.py``): each is one transaction with nothing else inside it. Resize
 bookkeeping on allocations (see ``tasks/migrate.py``): during a resize the source node's
 allocation belongs to the migration's uuid and the destination's to the instance's uuid;
 confirming drops the migration's, reverting drops the instance's on the destination and gives
@@ -18,6 +21,7 @@ from sqlalchemy.orm import Session
 from stratus.common import context, exceptions
 from stratus.common.config import Config
 from stratus.conductor import network
+from stratus.db import retry
 from stratus.db.models.compute import Migration
 from stratus.db.repositories.compute import action_events, allocations, heartbeats
 from stratus.db.repositories.compute import instances_conductor as instances
@@ -43,11 +47,13 @@ class DatabaseProxy:
         self.cfg = cfg
         self.db = db
 
+    @retry.on_transient
     def service_report(self, host: str, binary: str, topic: str) -> dict[str, Any]:
         with self.db.write() as session:
             row = servicegroup.report(session, host, binary, topic)
             return {"disabled": row.disabled}
 
+    @retry.on_transient
     def compute_node_report(self, resources: HostResources) -> None:
         """Upsert the node. Ratios and reserved amounts are the compute host's own settings (as in
         Nova, where each host reports them); an older agent that sends none gets this config's."""
@@ -94,6 +100,7 @@ class DatabaseProxy:
         with self.db.read() as session:
             return instances.to_objects(session, instances.on_host(session, host))
 
+    @retry.on_transient
     def instance_update(
         self,
         instance_uuid: str,
@@ -110,6 +117,7 @@ class DatabaseProxy:
             session.flush()
             return instances.to_object(session, row)
 
+    @retry.on_transient
     def instance_fault_create(
         self, instance_uuid: str, code: int, message: str, details: str, host: str
     ) -> None:
@@ -117,6 +125,7 @@ class DatabaseProxy:
             instances.get(session, instance_uuid, read_deleted=True)
             instances.add_fault(session, instance_uuid, code, message, details, host)
 
+    @retry.on_transient
     def action_event_start(
         self, instance_uuid: str, request_id: str, event: str, host: str
     ) -> None:
@@ -132,6 +141,7 @@ class DatabaseProxy:
             )
             action_events.start_event(session, action, event, host)
 
+    @retry.on_transient
     def action_event_finish(
         self,
         instance_uuid: str,
@@ -156,6 +166,7 @@ class DatabaseProxy:
         with self.db.read() as session:
             return network.info(session, instance_uuid)
 
+    @retry.on_transient
     def instance_destroyed(self, instance_uuid: str, host: str) -> None:
         """Free allocations (the instance's and those of unfinished migrations) and ports, then
         soft-delete the row. Idempotent."""
@@ -173,6 +184,7 @@ class DatabaseProxy:
                 instances.soft_delete(session, row)
         LOG.info("instance %s destroyed on %s", instance_uuid, host)
 
+    @retry.on_transient
     def migration_update(self, migration_uuid: str, status: str) -> None:
         """Set the status; ``error``/``failed`` before the instance moved gives the source
         allocation back to the instance (the destination claim is dropped)."""
@@ -228,9 +240,20 @@ def _undo_claims_if_not_moved(session: Session, migration: Migration) -> None:
     row = instances.get(session, migration.instance_uuid, read_deleted=True)
     if row.node != migration.source_node:
         return  # NOTE: the instance runs on the destination already; keep what it holds.
-    dest = allocations.node_id_by_name(session, migration.dest_node or "")
     source = allocations.node_id_by_name(session, migration.source_node or "")
-    if dest is not None:
-        allocations.unclaim(session, migration.instance_uuid, dest)
-    if source is not None:
-        allocations.move(session, migration.uuid, migration.instance_uuid, source)
+    held = [
+        a for a in allocations.of_consumer(session, migration.uuid) if a.compute_node_id == source
+    ]
+    if source is None or not held:
+        # NOTE: the migration holds nothing (already undone): only a recorded destination
+        # claim can be the resize's; anything else the instance holds is its own.
+        dest = allocations.node_id_by_name(session, migration.dest_node or "")
+        if dest is not None and dest != source:
+            allocations.unclaim(session, migration.instance_uuid, dest)
+        return
+    # NOTE: the instance did not move, so whatever its uuid holds now is a destination claim,
+    # on the destination the migration records, or on one it never got to record (the
+    # conductor died between the scheduler's claim and writing dest_node): drop them all, then
+    # the source allocation goes back to the instance.
+    allocations.unclaim(session, migration.instance_uuid)
+    allocations.move(session, migration.uuid, migration.instance_uuid, source)

@@ -71,3 +71,12 @@ class ImageStore(Protocol):
     def delete(self, image_id: str) -> None:
         """Remove the data of ``image_id``. Idempotent: no data is not an error."""
         ...
+
+    def staged_uploads(self) -> dict[str, float]:
+        """Image id → newest modification time (epoch seconds) of its staged, uncommitted data:
+        what uploads in progress, or interrupted ones, left in the staging area."""
+        ...
+
+    def discard_staged(self, image_id: str, older_than: float) -> int:
+        """Remove staged data of ``image_id`` not modified since ``older_than``; how many."""
+        ...

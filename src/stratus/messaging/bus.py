@@ -16,6 +16,9 @@ Delivery rules (every transport, checked by ``tests/contract/test_bus.py``):
   consumers). A message sent while nobody serves the topic waits for the first server.
 * ``Target(topic, server)``: only servers serving ``topic`` under that ``server`` name.
 * ``fanout(topic, ...)``: every server serving ``topic`` at that moment; nobody else, later.
+* A server that dies or loses the broker before a cast's method returned leaves the cast to
+  another server (at-least-once on RabbitMQ; see :mod:`stratus.messaging.rabbit`), so cast
+  methods check the state they expect before acting. A call runs at most once.
 
 Payloads are dicts of JSON values and :class:`~stratus.objects.base.VersionedObject` instances
 (see :mod:`stratus.messaging.serializer`). The caller's request context travels with every

@@ -7,6 +7,13 @@ shares one broker (all-in-one creates a bus per service); different URLs (``memo
 Messages are JSON bytes here too (see :mod:`stratus.messaging.serializer`). Like the RabbitMQ
 queues, a message for a topic or a named server nobody serves yet waits until one starts; a
 ``call`` message whose caller stopped waiting is dropped instead of run.
+
+Delivery: a message handed to a server is run there; ``stop()`` waits for the methods running
+and hands the server's undelivered messages to the other servers of the topic. Unlike RabbitMQ's
+(see :mod:`stratus.messaging.rabbit`) there is no acknowledgement to hold back: broker, queues
+and servers live in one process and die together, so nothing could redeliver a message after a
+crash. What a crash of that process interrupts is settled by the start-up recovery instead
+(``conductor/recovery.py`` fails builds still in ``scheduling``; the agents' ``recover_instances``).
 """
 
 from __future__ import annotations

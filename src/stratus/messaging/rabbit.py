@@ -9,13 +9,32 @@ Layout on the broker (oslo.messaging's, simplified):
 * one exclusive reply queue per bus; replies are matched to callers by ``msg_id``.
 
 Senders declare the queue they publish to and use publisher confirms, so a cast sent while the
-servers are (re)connecting waits in the queue instead of vanishing. Messages are transient: a
-broker restart loses what was queued, as RPC should. Calls carry their timeout as the message
-TTL, so a server never runs a call whose caller has given up.
+servers are (re)connecting waits in the queue instead of vanishing. Casts are persistent
+(``delivery_mode=2`` into durable queues; the confirm comes once the broker has them on disk), so
+a broker restart does not lose them. Calls, replies and fanouts are transient: a caller waiting
+for a reply does not survive a broker restart either, and fanout queues belong to running
+servers. Calls carry their timeout as the message TTL, so a server never runs a call whose
+caller has given up (a requeued message keeps its original expiry).
+
+Acknowledgement (the delivery guarantee; see ``docs/design.md``):
+
+* a cast is acked once its handler has returned (success or a logged error): a server that dies
+  or loses its connection while handling it, or holding it prefetched, leaves it to the broker,
+  which delivers it again (``redelivered``) to another server of the topic or, when sent to one
+  server by name, to that server once it is back — within the 30 idle minutes its queue outlives
+  it (at-least-once; handlers check the state they expect before acting, so a second delivery
+  of work done or under way is a no-op);
+* a fanout is acked the same way, but its queue belongs to the server's connection and goes with
+  it: a fanout a dying server had not finished is lost (at-most-once; periodic resyncs cover it);
+* a call is acked when a worker thread takes it: a server dying mid-call loses it and the caller
+  gets ``MessagingTimeout`` (at-most-once). Running it again for a caller that may have given up,
+  and whose handlers (token consumption, action events) are not all repeatable, would be worse.
 
 Threads: every consumer (each server, the reply listener) owns one connection and one thread that
-reconnects with backoff when the broker goes away and re-declares its queues. Publishing goes
-through one shared connection under a lock, retried until the message's deadline.
+reconnects with backoff when the broker goes away and re-declares its queues; only that thread
+touches its channel, so handlers on the executor hand finished messages back to it to be acked
+(``ConsumerLoop.settle``). Publishing goes through one shared connection under a lock, retried
+until the message's deadline.
 """
 
 from __future__ import annotations
@@ -51,6 +70,7 @@ LOG = logging.getLogger(__name__)
 SERVE_WAIT = 10.0  # how long serve() waits for the first connection before returning anyway
 REPLY_SEND_TIMEOUT = 10.0
 PUBLISH_BACKOFF = (0.1, 1.0)  # first and longest pause between publishing attempts
+TRANSIENT, PERSISTENT = 1, 2  # AMQP delivery modes
 
 
 class _RabbitServer(RpcServer):
@@ -89,31 +109,37 @@ class _RabbitServer(RpcServer):
         if not self._wait_for_slot():
             message.requeue()
             return
-        message.ack()
-        props = message.properties
-        self._executor.submit(
-            self._run, message.body, props.get("reply_to"), props.get("correlation_id")
-        )
+        reply_to = message.properties.get("reply_to")
+        if reply_to:
+            message.ack()  # a call: at-most-once, see the module docstring
+        elif message.delivery_info.get("redelivered"):
+            LOG.info(
+                "%s: running a redelivered message (a server that had it went away before "
+                "finishing it)",
+                self.target.describe(),
+            )
+        self._executor.submit(self._run, message, reply_to)
 
     def _wait_for_slot(self) -> bool:
         while not self._slots.acquire(timeout=POLL):
             if self.loop.stopping.is_set():
                 return False
-            if self.loop.connection is not None:
-                self.loop.connection.heartbeat_check()
+            self.loop.service()  # NOTE: acks what finished meanwhile; keeps the heartbeat
         if self.loop.stopping.is_set():
             self._slots.release()
             return False
         return True
 
-    def _run(self, body: bytes, reply_to: str | None, correlation_id: str | None) -> None:
+    def _run(self, message: KombuMessage, reply_to: str | None) -> None:
         try:
-            reply = self._dispatcher.handle(body)
+            reply = self._dispatcher.handle(message.body)
             if reply is not None and reply_to:
-                self._bus.send_reply(reply_to, correlation_id, reply)
+                self._bus.send_reply(reply_to, message.properties.get("correlation_id"), reply)
         except Exception:
             LOG.exception("could not handle a message on %s", self.target.describe())
         finally:
+            if not reply_to:
+                self.loop.settle(message)  # a cast or fanout: acked now that it is done
             self._slots.release()
 
     def start(self) -> None:
@@ -154,7 +180,11 @@ class RabbitBus(MessageBus):
     # -- sending ---------------------------------------------------------------------------
 
     def _publish(self, body: bytes, deadline: float, *, what: str, **kwargs: Any) -> None:
-        """Publish, retrying on broker trouble until ``deadline`` (monotonic); else raise."""
+        """Publish, retrying on broker trouble until ``deadline`` (monotonic); else raise.
+
+        Transient unless ``kwargs`` say ``delivery_mode=PERSISTENT``.
+        """
+        kwargs.setdefault("delivery_mode", TRANSIENT)
         if not self._producer_lock.acquire(timeout=max(deadline - time.monotonic(), 0.0)):
             raise MessagingError(f"could not send {what}: the bus is busy reconnecting")
         try:
@@ -190,7 +220,6 @@ class RabbitBus(MessageBus):
             body,
             content_type="application/json",
             content_encoding="utf-8",
-            delivery_mode=1,
             retry=False,
             timeout=budget,
             confirm_timeout=budget,
@@ -225,7 +254,13 @@ class RabbitBus(MessageBus):
         self._check_open()
         body = envelope.encode_request(target, method, payload, None)
         deadline = time.monotonic() + self.default_timeout
-        self._send(target, body, deadline, f"{target.topic}.{method} to {target.describe()}")
+        self._send(
+            target,
+            body,
+            deadline,
+            f"{target.topic}.{method} to {target.describe()}",
+            delivery_mode=PERSISTENT,
+        )
 
     def fanout(self, topic: str, method: str, payload: dict[str, Any]) -> None:
         self._check_open()

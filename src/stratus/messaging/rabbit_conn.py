@@ -3,12 +3,20 @@
 :class:`Broker` turns a ``rabbit://`` URL into kombu connections and knows which errors mean "the
 broker went away". :class:`ConsumerLoop` owns one connection and one thread and keeps consuming
 its queues across broker restarts, re-declaring them after every reconnection.
+
+Acknowledgements: a kombu channel belongs to the thread that drains it, so a message handled on
+another thread is acknowledged by handing it back (:meth:`ConsumerLoop.settle`); the consumer
+thread acks it between polls (:meth:`ConsumerLoop.service`), on the channel it came from only.
+A message whose channel died meanwhile is not acked at all: the broker has already put it back
+in its queue (``delivery_info['redelivered']`` is set on the next delivery), and a delivery tag
+of an old channel would ack another message, or close the channel, if sent on the new one.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -108,7 +116,13 @@ class Broker:
 
 
 class ConsumerLoop:
-    """One thread, one connection: consume ``queues()`` until stopped, reconnecting as needed."""
+    """One thread, one connection: consume ``queues()`` until stopped, reconnecting as needed.
+
+    With ``prefetch`` set, messages are acknowledged manually: ``on_message`` acks (or requeues)
+    a message itself, or leaves it to whoever later calls :meth:`settle` with it. When stopped,
+    the loop stops taking messages and keeps its connection until every message it handed out
+    unacknowledged has been settled, so work that finished is acked, not redelivered.
+    """
 
     def __init__(
         self,
@@ -126,6 +140,9 @@ class ConsumerLoop:
         self.ready = threading.Event()
         self.stopping = threading.Event()
         self.connection: KombuConnection | None = None
+        self._channel: Any = None
+        self._settled: queue.SimpleQueue[KombuMessage] = queue.SimpleQueue()
+        self._unsettled = 0  # handed out unacknowledged, not yet settled; consumer thread only
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
@@ -137,6 +154,33 @@ class ConsumerLoop:
     def join(self) -> None:
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join()
+
+    def settle(self, message: KombuMessage) -> None:
+        """Ack ``message`` (handed out by ``on_message``) from the consumer thread. Thread-safe."""
+        self._settled.put(message)
+
+    def service(self) -> None:
+        """Ack the settled messages and keep the heartbeat. Consumer thread only."""
+        while True:
+            try:
+                message = self._settled.get_nowait()
+            except queue.Empty:
+                break
+            self._unsettled -= 1
+            if self._channel is not None and message.channel is self._channel:
+                message.ack()
+            else:
+                LOG.debug(
+                    "%s: not acking a message of a lost connection; the broker redelivers it",
+                    self._thread.name,
+                )
+        if self.connection is not None:
+            self.connection.heartbeat_check()
+
+    def _deliver(self, message: KombuMessage) -> None:
+        self._on_message(message)
+        if self._prefetch and not message.acknowledged:
+            self._unsettled += 1
 
     def _run(self) -> None:
         delay, lost = BACKOFF[0], False
@@ -165,32 +209,42 @@ class ConsumerLoop:
                 delay = BACKOFF[0]
             finally:
                 self.ready.clear()
-                self.connection = None
+                self.connection = self._channel = None
                 close_quietly(conn)
 
     def _consume(self, conn: KombuConnection, reconnecting: bool) -> None:
         conn.connect()
+        channel = conn.channel()
         consumer = kombu.Consumer(
-            conn.channel(),
+            channel,
             queues=self._queues(),
-            on_message=self._on_message,
+            on_message=self._deliver,
             no_ack=self._prefetch == 0,
         )
         if self._prefetch:
             consumer.qos(prefetch_count=self._prefetch)
         consumer.consume()
-        self.connection = conn
+        self.connection, self._channel = conn, channel
         self.ready.set()
         if reconnecting:
             LOG.info(
                 "%s: reconnected to the message broker at %s", self._thread.name, self._broker.where
             )
         while not self.stopping.is_set():
-            try:
-                conn.drain_events(timeout=POLL)
-            except TimeoutError:
-                pass
-            conn.heartbeat_check()
+            self._poll(conn)
+        if self._unsettled > 0:
+            # NOTE: stopping: take no more messages, but keep the channel until the handlers
+            # still running are done, so their messages are acked rather than redelivered.
+            consumer.cancel()
+            while self._unsettled > 0:
+                self._poll(conn)
+
+    def _poll(self, conn: KombuConnection) -> None:
+        try:
+            conn.drain_events(timeout=POLL)
+        except TimeoutError:
+            pass
+        self.service()
 
 
 def describe(exc: BaseException) -> str:

@@ -86,8 +86,35 @@ def test_recovery_at_start(world: World) -> None:
     assert world.conductor.get(pausing.uuid).task_state is None
     assert world.conductor.get(resizing.uuid).vm_state == s.ERROR
     messages = {f["uuid"]: f["message"] for f in world.conductor.faults}
-    assert "restarted during spawning" in messages[spawning.uuid]
+    assert (
+        "interrupted: the compute service on host h1 restarted while building"
+        in (messages[spawning.uuid])
+    )
     assert "restarted during resize_migrating" in messages[resizing.uuid]
+
+
+def test_recovery_at_start_fails_builds_the_agent_had_taken(world: World) -> None:
+    env = world.env("h1")
+    taken = world.conductor.add(make_instance(host="h1", vm_state=s.BUILDING, task_state=None))
+    queued = world.conductor.add(
+        make_instance(host="h1", vm_state=s.BUILDING, task_state=s.SCHEDULING)
+    )
+    periodic.recover_instances(env)
+    assert world.conductor.get(taken.uuid).vm_state == s.ERROR
+    assert world.conductor.get(queued.uuid).vm_state == s.BUILDING  # its message may yet come
+    messages = {f["uuid"]: f["message"] for f in world.conductor.faults}
+    assert "restarted while building" in messages[taken.uuid]
+
+
+def test_touch_working_touches_only_instances_with_an_operation(world: World) -> None:
+    env = world.env("h1")
+    busy = world.conductor.add(make_instance(host="h1", task_state=s.IMAGE_UPLOADING))
+    idle = world.conductor.add(make_instance(host="h1"))
+    with env.working.on(busy.uuid):
+        assert periodic.touch_working(env) == 1
+    assert periodic.touch_working(env) == 0
+    assert [u for u, _values in world.conductor.updates if not _values] == [busy.uuid]
+    assert idle.uuid not in [u for u, _values in world.conductor.updates]
 
 
 def test_image_cache_manager_keeps_the_images_of_this_hosts_instances(

@@ -8,8 +8,9 @@
 3. the operation's policy rule is enforced;
 4. the body is size-limited, parsed as JSON and validated against the operation's schema;
 5. the handler runs in a worker thread; its result becomes a JSON response;
-6. any ``StratusError`` becomes an OpenStack fault; anything else is logged and becomes a 500
-   fault that leaks no internals.
+6. any ``StratusError`` becomes an OpenStack fault; a database that cannot be reached a 503
+   with ``Retry-After``; anything else is logged and becomes a 500 fault that leaks no
+   internals.
 """
 
 from __future__ import annotations
@@ -225,7 +226,12 @@ def _endpoint(op: Operation, state: ServiceState) -> Callable[[Request], Awaitab
             return _to_response(result, op)
         except exceptions.StratusError as error:
             return error_response(error, state)
-        except Exception:
+        except Exception as error:
+            unavailable = faults.database_unavailable(error)
+            if unavailable is not None:
+                LOG.error("database unavailable in %s %s: %s",
+                          request.method, request.url.path, error)  # fmt: skip
+                return error_response(unavailable, state)
             LOG.exception("unexpected error in %s %s", request.method, request.url.path)
             return faults.response(
                 500,
@@ -273,6 +279,10 @@ def build_app(
         return faults.response(error.status_code, str(error.detail), state.fault_style)
 
     async def crash(request: Request, error: Exception) -> Response:
+        unavailable = faults.database_unavailable(error)
+        if unavailable is not None:
+            LOG.error("database unavailable: %s", error)
+            return error_response(unavailable, state)
         LOG.exception("unhandled error", exc_info=error)
         return faults.response(500, "An unexpected error occurred.", state.fault_style)
 

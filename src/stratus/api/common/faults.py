@@ -16,12 +16,17 @@ Networking answers with Neutron's envelope, which openstacksdk reads::
 A 5xx body never carries what went wrong inside: bus errors (``MessagingError``: broker
 addresses, remote exception text; a time-out is a 503) and anything else that maps to 500
 answer with a generic message and the request id, under which the real error is logged.
+
+A database that cannot be reached (SQLAlchemy's connection-level errors, after the write
+paths' own retries) is a 503 with ``Retry-After`` in every style
+(``database_unavailable``), not a 500.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
+from sqlalchemy import exc as sa_exc
 from starlette.responses import JSONResponse
 
 from stratus.common import context
@@ -54,6 +59,22 @@ _BY_STATUS[500] = ("computeFault", "Internal Server Error")
 
 INTERNAL_ERROR = "An unexpected error prevented the server from fulfilling your request."
 UNAVAILABLE = "The service is temporarily unavailable; try again later."
+DATABASE_UNAVAILABLE = "The database is unavailable; try again later."
+DATABASE_RETRY_AFTER = 5  # seconds
+
+# NOTE: OperationalError: connection refused/lost, "database is locked", server shutting down;
+# InterfaceError: a closed or broken connection; TimeoutError: no pooled connection in time.
+_DATABASE_DOWN = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+
+
+def database_unavailable(error: BaseException) -> exc.ServiceUnavailable | None:
+    """The 503 for ``error`` when it means the database cannot be used now, else None."""
+    lost = isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated
+    if not (lost or isinstance(error, _DATABASE_DOWN)):
+        return None
+    unavailable = exc.ServiceUnavailable(DATABASE_UNAVAILABLE)
+    unavailable.retry_after = DATABASE_RETRY_AFTER
+    return unavailable
 
 
 def status_of(error: exc.StratusError) -> int:

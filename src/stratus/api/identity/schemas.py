@@ -60,6 +60,8 @@ _DESCRIPTION = {"type": ["string", "null"], "maxLength": 65535}
 _BOOL = {"type": "boolean"}
 _ID = {"type": "string", "minLength": 1, "maxLength": 64}
 _NULLABLE_ID = {"type": ["string", "null"], "maxLength": 64}
+# NOTE: "" is no project id (it reached the database as a parent: a foreign-key 500)
+_PARENT_ID = {"type": ["string", "null"], "minLength": 1, "maxLength": 64}
 _OPTIONS = {"type": "object"}
 _TAGS = {
     "type": "array",
@@ -100,7 +102,7 @@ _PROJECT_PROPS: dict[str, object] = {
     "description": _DESCRIPTION,
     "enabled": _BOOL,
     "domain_id": _NULLABLE_ID,
-    "parent_id": _NULLABLE_ID,
+    "parent_id": _PARENT_ID,
     "is_domain": _BOOL,
     "tags": _TAGS,
     "options": _OPTIONS,

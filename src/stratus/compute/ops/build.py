@@ -50,5 +50,6 @@ def build_and_run(
             launched_on=env.host,
         )
 
-    with env.builds:
+    # NOTE: a build waiting for a free slot is work in progress too (touched, never reaped)
+    with env.working.on(instance.uuid), env.builds:
         run_op(env, "build_and_run", instance, body)

@@ -23,7 +23,7 @@ from typing import Any
 
 from stratus.common import context
 from stratus.common.config import Config
-from stratus.common.exceptions import Conflict, NotFound, StratusError
+from stratus.common.exceptions import Conflict, MessagingError, NotFound, StratusError
 from stratus.common.revert import Reverter
 from stratus.compute import dataplane, lifecycle
 from stratus.compute.image_client import ImageClient
@@ -71,6 +71,32 @@ class InstanceLocks:
                     self._locks[instance_uuid] = (lock, users - 1)
 
 
+class Working:
+    """The instances this agent has an operation for (running or waiting for its turn); the
+    agent touches them every ``[conductor] progress_interval`` so the conductor's stuck-work
+    check never takes a slow build or a long snapshot upload for abandoned work."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._count: dict[str, int] = {}
+
+    @contextmanager
+    def on(self, instance_uuid: str) -> Iterator[None]:
+        with self._guard:
+            self._count[instance_uuid] = self._count.get(instance_uuid, 0) + 1
+        try:
+            yield
+        finally:
+            with self._guard:
+                left = self._count.pop(instance_uuid) - 1
+                if left:
+                    self._count[instance_uuid] = left
+
+    def uuids(self) -> list[str]:
+        with self._guard:
+            return sorted(self._count)
+
+
 @dataclasses.dataclass
 class AgentEnv:
     """Everything an operation may use. Nothing here opens the database."""
@@ -83,6 +109,7 @@ class AgentEnv:
     network: NetworkBackend
     images: ImageClient
     locks: InstanceLocks = dataclasses.field(default_factory=InstanceLocks)
+    working: Working = dataclasses.field(default_factory=Working)
     builds: threading.BoundedSemaphore = dataclasses.field(
         default_factory=lambda: threading.BoundedSemaphore(10)
     )
@@ -192,6 +219,23 @@ def _after_failure(
         LOG.error("could not put instance %s into %s: %s", instance.uuid, values, exc)
 
 
+def _left_for_recovery(
+    op: str, instance: Instance, transition: Transition, error: Exception
+) -> bool:
+    """Whether a failure only means the conductor could not be reached: then the task state
+    stays as it is, for the conductor's stuck-work check to finish (an interrupted delete is
+    cast again) or settle, instead of an ERROR for a delete that merely lost its messages."""
+    if not isinstance(error, MessagingError) or transition.on_failure == "reschedule":
+        return False
+    LOG.warning(
+        "%s of %s interrupted: %s; its task is left for the conductor's stuck-work check",
+        op,
+        instance.uuid,
+        describe(error),
+    )
+    return True
+
+
 def _fresh(env: AgentEnv, instance: Instance) -> Instance | None:
     try:
         return env.conductor.instance_get(instance.uuid)
@@ -212,7 +256,7 @@ def run_op(
     no longer exists, ``on_gone`` (if any) runs with the message's copy instead.
     """
     transition = lifecycle.TRANSITIONS[op]
-    with env.locks.hold(instance.uuid):
+    with env.working.on(instance.uuid), env.locks.hold(instance.uuid):
         current = _fresh(env, instance)
         if current is None or current.deleted:
             LOG.info("%s: instance %s is gone", op, instance.uuid)
@@ -238,6 +282,8 @@ def run_op(
             except Exception as exc:
                 revert.fail()
                 event.finish(exc)
+                if _left_for_recovery(op, instance, transition, exc):
+                    return
                 _after_failure(env, current, transition, exc)
                 return
         event.finish()

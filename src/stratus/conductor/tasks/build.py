@@ -71,12 +71,14 @@ class BuildTask(Task):
 
     def _execute(self) -> None:
         with self.db.write() as session:
+            # NOTE: a build message is acked only once handled, so it may come twice (its first
+            # conductor died or lost the broker): only instances no delivery has taken yet are
+            # scheduled; one taken by a conductor that died is failed by the stuck-work check.
+            self.uuids = [u for u in self.uuids if instances.take_for_scheduling(session, u)]
             for uuid in self.uuids:
-                try:
-                    instances.get(session, uuid)
-                except exceptions.NotFound:
-                    continue
                 instances.save_request_spec(session, uuid, self.spec)
+        if not self.uuids:
+            return
         selections = schedule(self.services, self.uuids, self.spec)
         for selection in selections or ():
             try:

@@ -25,6 +25,7 @@ from stratus.conductor.tasks.base import Services, Task, record_event
 from stratus.db.repositories.compute import allocations
 from stratus.db.repositories.compute import instances_conductor as instances
 from stratus.db.repositories.compute import migrations_conductor as migrations
+from stratus.objects import states
 from stratus.objects.flavor import Flavor
 from stratus.objects.request_spec import RequestSpec, Selection
 from stratus.rpcapi.scheduler import NoValidHost
@@ -78,6 +79,10 @@ class MigrateTask(Task):
             row = instances.get(session, self.uuid, lock=True)
             if not row.host or not row.node:
                 raise exceptions.Conflict(f"Instance {self.uuid} is not on any host.")
+            if row.task_state != states.RESIZE_PREP or migrations.in_progress(session, self.uuid):
+                # NOTE: the message was delivered again (acked only once handled): the first
+                # delivery started the move already, or it ended; nothing to do or roll back.
+                raise exceptions.Conflict(f"Instance {self.uuid} is already being moved.")
             old = Flavor.model_validate(row.flavor)
             flavor = self.new_flavor or old
             migration = migrations.create(

@@ -62,7 +62,9 @@ class RescheduleTask(Task):
                 row = instances.get(session, self.uuid, lock=True)
             except exceptions.NotFound:
                 row = None
-            if row is not None and row.host not in (None, self.host):
+            # NOTE: the failed host is still bound until a reschedule clears it: a message
+            # delivered again (or late, after the build was failed) finds another or no host.
+            if row is not None and row.host != self.host:
                 LOG.info("ignoring stale build failure of %s on %s", self.uuid, self.host)
                 return None
             allocations.unclaim(session, self.uuid)

@@ -153,6 +153,13 @@ def set_status(session: Session, image_id: str, expected: str, new: str, **value
     return bool(getattr(result, "rowcount", 0))
 
 
+def unchanged_since(session: Session, status: str, before: dt.datetime) -> list[str]:
+    """Ids of images in ``status`` whose record has not changed since ``before``."""
+    last_change = sa.func.coalesce(Image.updated_at, Image.created_at)
+    query = sa.select(Image.id).where(Image.status == status, last_change < before)
+    return list(session.scalars(query))
+
+
 def sync_properties(image: Image, wanted: dict[str, str]) -> None:
     """Make the image's custom properties exactly ``wanted``, changing rows in place."""
     current = {p.name: p for p in image.properties}

@@ -124,6 +124,35 @@ class FilesystemStore:
             return
         LOG.info("deleted data of image %s", image_id)
 
+    def _staged_files(self, image_id: str = "*") -> Iterator[tuple[str, Path, float]]:
+        """(image id, path, mtime) of each staged file (``.<id>.<random>.part``)."""
+        if not self.datadir.is_dir():
+            return
+        for path in self.datadir.glob(f".{image_id}.*.part"):
+            found = path.name[1:].split(".", 1)[0]
+            if not ids.is_uuid_like(found):
+                continue
+            try:
+                yield found, path, path.stat().st_mtime
+            except FileNotFoundError:
+                continue
+
+    def staged_uploads(self) -> dict[str, float]:
+        newest: dict[str, float] = {}
+        for image_id, _path, mtime in self._staged_files():
+            newest[image_id] = max(mtime, newest.get(image_id, 0.0))
+        return newest
+
+    def discard_staged(self, image_id: str, older_than: float) -> int:
+        self._path(image_id)  # NOTE: only UUIDs may become glob patterns
+        removed = 0
+        for _id, path, mtime in self._staged_files(image_id):
+            if mtime < older_than:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed += 1
+        return removed
+
 
 def _chunks(f: BinaryIO, offset: int, length: int | None, chunk_size: int) -> Iterator[bytes]:
     with f:

@@ -2,7 +2,8 @@
 state, console output and the ones Stratus refuses (with Nova's answers).
 
 Each function checks and records the change through ``ServerApi.transition`` (one transaction,
-409 on a wrong state, instance action with the request id), then casts to the host.
+409 on a wrong state, instance action with the request id), then casts to the host; ``act``
+does both and reverts the task state when the cast cannot be sent (503).
 """
 
 from __future__ import annotations
@@ -37,40 +38,38 @@ RESET_STATES = {"active": s.ACTIVE, "error": s.ERROR}
 
 
 def start(api: ServerApi, uuid: str) -> None:
-    instance = api.transition(uuid, START)
-    api.compute.start_instance(_host(instance.host), instance)
+    api.act(uuid, START, lambda i: api.compute.start_instance(_host(i.host), i))
 
 
 def stop(api: ServerApi, uuid: str) -> None:
-    instance = api.transition(uuid, STOP)
-    api.compute.stop_instance(_host(instance.host), instance)
+    api.act(uuid, STOP, lambda i: api.compute.stop_instance(_host(i.host), i))
 
 
 def pause(api: ServerApi, uuid: str) -> None:
-    instance = api.transition(uuid, PAUSE)
-    api.compute.pause_instance(_host(instance.host), instance)
+    api.act(uuid, PAUSE, lambda i: api.compute.pause_instance(_host(i.host), i))
 
 
 def unpause(api: ServerApi, uuid: str) -> None:
-    instance = api.transition(uuid, UNPAUSE)
-    api.compute.unpause_instance(_host(instance.host), instance)
+    api.act(uuid, UNPAUSE, lambda i: api.compute.unpause_instance(_host(i.host), i))
 
 
 def suspend(api: ServerApi, uuid: str) -> None:
-    instance = api.transition(uuid, SUSPEND)
-    api.compute.suspend_instance(_host(instance.host), instance)
+    api.act(uuid, SUSPEND, lambda i: api.compute.suspend_instance(_host(i.host), i))
 
 
 def resume(api: ServerApi, uuid: str) -> None:
-    instance = api.transition(uuid, RESUME)
-    api.compute.resume_instance(_host(instance.host), instance)
+    api.act(uuid, RESUME, lambda i: api.compute.resume_instance(_host(i.host), i))
 
 
 def reboot(api: ServerApi, uuid: str, reboot_type: str) -> None:
     """``SOFT`` (ACTIVE, idle) or ``HARD`` (also from SHUTOFF, PAUSED, SUSPENDED, ERROR)."""
     hard = reboot_type.upper() == "HARD"
-    instance = api.transition(uuid, HARD_REBOOT if hard else SOFT_REBOOT)
-    api.compute.reboot_instance(_host(instance.host), instance, "HARD" if hard else "SOFT")
+    kind = "HARD" if hard else "SOFT"
+    api.act(
+        uuid,
+        HARD_REBOOT if hard else SOFT_REBOOT,
+        lambda i: api.compute.reboot_instance(_host(i.host), i, kind),
+    )
 
 
 def lock(api: ServerApi, uuid: str, reason: str | None) -> None:

@@ -1,5 +1,6 @@
 """Server create (``POST /servers``): validate, then claim quota and insert the instances in
-ONE write transaction, then ask the conductor to build them.
+ONE write transaction, then ask the conductor to build them. If that request cannot be sent
+the new servers are deleted again and the caller gets a 503 (``_release_unsent``).
 
 Quota is counted from the instance rows inside that transaction, after the project lock is
 taken (``quota.lock_project``), so concurrent creates of one project are counted one after the
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from stratus.common import clock, exceptions, ids
+from stratus.db import retry
 from stratus.db.models.compute import (
     Instance,
     InstanceMetadata,
@@ -29,6 +31,7 @@ from stratus.objects import states
 from stratus.objects.flavor import Flavor
 from stratus.objects.request_spec import RequestSpec
 from stratus.services import quota
+from stratus.services.compute import cast_guard
 from stratus.services.compute import validation as check
 from stratus.services.compute.servers import ServerApi
 from stratus.services.image.images import ImageView
@@ -107,11 +110,8 @@ def create(api: ServerApi, boot: BootRequest) -> Created:
     try:
         api.conductor.build_instances(uuids, spec)
     except exceptions.MessagingError as exc:
-        # NOTE: the bus error names the broker; only admins see a fault's details
-        _unbuildable(api, uuids, "The conductor could not be reached.", exc.message)
-        raise exceptions.ServiceUnavailable(
-            "The servers were created in ERROR: the conductor could not be reached."
-        ) from exc
+        _release_unsent(api, uuids, exc.message)
+        raise cast_guard.unreachable("conductor") from exc
     return Created(
         uuids=uuids,
         reservation_id=reservation_id,
@@ -120,15 +120,28 @@ def create(api: ServerApi, boot: BootRequest) -> Created:
     )
 
 
-def _unbuildable(api: ServerApi, uuids: list[str], reason: str, details: str) -> None:
-    """Servers nobody will build end in ERROR with a fault that says why (``details``: the
-    internal cause, shown to admins only)."""
-    with api.db.write() as session:
-        for uuid in uuids:
-            row = instances.get(session, uuid, lock=True)
-            if row is not None:
-                row.vm_state, row.task_state = states.ERROR, None
-                instances.add_fault(session, uuid, 500, reason, details)
+def _release_unsent(api: ServerApi, uuids: list[str], details: str) -> None:
+    """The build request never left: the caller gets a 503 and no server ids, so the new
+    servers are deleted again (ports, allocations, group membership; quota is counted from
+    live rows) rather than left in ERROR for the caller to find and delete. Compare-and-set:
+    a server the conductor did get to (it has a host or another state) is left to it. The
+    ``create`` action gets an ``Error`` event (admins: ``GET .../os-instance-actions`` from
+    2.21 shows deleted servers' actions)."""
+
+    def release() -> None:
+        with api.db.write() as session:
+            for uuid in uuids:
+                row = instances.get(session, uuid, lock=True)
+                if row is None:
+                    continue
+                unclaimed = row.host is None and row.task_state == states.SCHEDULING
+                if row.vm_state == states.BUILDING and unclaimed:
+                    api.local_delete(session, row)
+                cast_guard.record_error(
+                    session, api.ctx, uuid, "create", cast_guard.event_name("conductor"), details
+                )
+
+    retry.retry_transaction(release, what="release of unsent builds")
 
 
 def _validate(api: ServerApi, boot: BootRequest) -> _Plan:

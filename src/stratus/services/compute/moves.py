@@ -19,10 +19,12 @@ from stratus.db.repositories.compute import instances, server_refs
 from stratus.objects import states as s
 from stratus.objects.flavor import Flavor
 from stratus.objects.image import ImageMeta
+from stratus.objects.instance import Instance as InstanceObject
 from stratus.objects.request_spec import RequestSpec
 from stratus.services import quota
 from stratus.services.compute import server_status
 from stratus.services.compute import validation as check
+from stratus.services.compute.cast_guard import migration_back
 from stratus.services.compute.create import group_spec
 from stratus.services.compute.servers import ServerApi, Transition
 from stratus.services.image.images import ImageFilters, ImageView, NewImage, PageRequest
@@ -111,8 +113,13 @@ def resize(api: ServerApi, uuid: str, flavor_ref: str, auto_disk_config: bool | 
             row.auto_disk_config = auto_disk_config
         spec.append(request_spec(session, row, new))
 
-    api.transition(uuid, RESIZE, apply)
-    api.conductor.migrate_server(uuid, new, None, spec[0])
+    api.act(
+        uuid,
+        RESIZE,
+        lambda _i: api.conductor.migrate_server(uuid, new, None, spec[-1]),
+        apply,
+        target="conductor",
+    )
 
 
 def migrate(api: ServerApi, uuid: str, host: str | None) -> None:
@@ -129,8 +136,13 @@ def migrate(api: ServerApi, uuid: str, host: str | None) -> None:
                 raise exceptions.Invalid(f"Compute host {host} could not be found.")
         spec.append(request_spec(session, row, Flavor.model_validate(row.flavor), host))
 
-    api.transition(uuid, MIGRATE, apply)
-    api.conductor.migrate_server(uuid, None, host, spec[0])
+    api.act(
+        uuid,
+        MIGRATE,
+        lambda _i: api.conductor.migrate_server(uuid, None, host, spec[-1]),
+        apply,
+        target="conductor",
+    )
 
 
 def _finished_migration(session: Session, row: Instance, status: str) -> Any:
@@ -148,9 +160,13 @@ def confirm_resize(api: ServerApi, uuid: str) -> None:
         migration = _finished_migration(session, row, "confirming")
         found.append((migration.source_compute, server_refs.migration_ref(migration)))
 
-    instance = api.transition(uuid, CONFIRM, apply)
-    source, ref = found[0]
-    api.compute.confirm_resize(str(source or instance.host), instance, ref)
+    def send(instance: InstanceObject) -> None:
+        source, ref = found[-1]
+        api.compute.confirm_resize(str(source or instance.host), instance, ref)
+
+    api.act(
+        uuid, CONFIRM, send, apply, lambda ses, row: migration_back(ses, row.uuid, "confirming")
+    )
 
 
 def revert_resize(api: ServerApi, uuid: str) -> None:
@@ -160,9 +176,11 @@ def revert_resize(api: ServerApi, uuid: str) -> None:
         migration = _finished_migration(session, row, "reverting")
         found.append((migration.dest_compute, server_refs.migration_ref(migration)))
 
-    instance = api.transition(uuid, REVERT, apply)
-    dest, ref = found[0]
-    api.compute.revert_resize(str(dest or instance.host), instance, ref)
+    def send(instance: InstanceObject) -> None:
+        dest, ref = found[-1]
+        api.compute.revert_resize(str(dest or instance.host), instance, ref)
+
+    api.act(uuid, REVERT, send, apply, lambda ses, row: migration_back(ses, row.uuid, "reverting"))
 
 
 # -- rebuild ---------------------------------------------------------------------------------
@@ -182,31 +200,63 @@ def rebuild(api: ServerApi, uuid: str, image_ref: str, changes: dict[str, Any]) 
         if "metadata" in changes:
             check.metadata_items(session, api.cfg, row.project_id, changes["metadata"])
 
+    before: dict[str, Any] = {}
+
     def apply(session: Session, row: Instance) -> None:
+        # NOTE: may run twice (transient DB error): reads ``changes``, never pops from it
+        before.clear()
+        before.update(_rebuild_state(session, row, changes))
         row.image_ref = image.id
-        meta = changes.pop("metadata", None)
+        meta = changes.get("metadata")
         if meta is not None:
             instances.set_metadata(session, row.uuid, meta, replace=True)
         for name, value in changes.items():
-            setattr(row, name, value)
+            if name != "metadata":
+                setattr(row, name, value)
         if new_key is not None:
             row.key_name, row.key_data = new_key
         elif unset_key:
             row.key_name, row.key_data = None, None
         _replace_image_metadata(session, row.uuid, image)
 
-    instance = api.transition(uuid, REBUILD, apply)
-    assert instance.host is not None
-    api.compute.rebuild_instance(instance.host, instance, check.image_meta(image))
+    def send(instance: InstanceObject) -> None:
+        assert instance.host is not None
+        api.compute.rebuild_instance(instance.host, instance, check.image_meta(image))
+
+    def undo(session: Session, row: Instance) -> None:
+        # NOTE: the cast failed, so the host never saw the new values: put the old ones back
+        columns, meta, sysmeta = before["columns"], before["metadata"], before["sysmeta"]
+        for name, value in columns.items():
+            setattr(row, name, value)
+        instances.set_metadata(session, row.uuid, meta, replace=True)
+        _set_image_metadata(session, row.uuid, sysmeta)
+
+    api.act(uuid, REBUILD, send, apply, undo=undo)
+
+
+def _rebuild_state(session: Session, row: Instance, changes: dict[str, Any]) -> dict[str, Any]:
+    """What a rebuild may change, as it is before: for undoing it when its cast fails."""
+    names = {"image_ref", "key_name", "key_data", *(n for n in changes if n != "metadata")}
+    sysmeta = instances.system_metadata(session, row.uuid)
+    return {
+        "columns": {name: getattr(row, name) for name in names},
+        "metadata": instances.metadata(session, row.uuid),
+        "sysmeta": {k: v for k, v in sysmeta.items() if k.startswith("image_")},
+    }
 
 
 def _replace_image_metadata(session: Session, uuid: str, image: ImageView) -> None:
+    _set_image_metadata(session, uuid, check.system_metadata(image))
+
+
+def _set_image_metadata(session: Session, uuid: str, values: dict[str, str]) -> None:
+    """Replace the instance's ``image_*`` system metadata with ``values``."""
     rows = session.query(InstanceSystemMetadata).filter(
         InstanceSystemMetadata.instance_uuid == uuid,
         InstanceSystemMetadata.key.like("image\\_%", escape="\\"),
     )
     rows.delete(synchronize_session=False)
-    for key, value in check.system_metadata(image).items():
+    for key, value in values.items():
         session.add(InstanceSystemMetadata(instance_uuid=uuid, key=key, value=value))
 
 
@@ -245,13 +295,17 @@ def _snapshot(
         new = _snapshot_image(session, row, name, {**metadata, **extra})
     images = check.Images(api.db, api.cfg, api.ctx, api.image_policy)
     image = images.create_snapshot(new)
+
+    def send(instance: InstanceObject) -> None:
+        assert instance.host is not None
+        api.compute.snapshot_instance(instance.host, instance, image.id, api.ctx.auth_token or "")
+
     try:
-        instance = api.transition(uuid, SNAPSHOT)
+        api.act(uuid, SNAPSHOT, send)
     except exceptions.StratusError:
+        # NOTE: a refused action or an unsent cast (503) leaves no queued image behind
         images.api.delete(image.id)
         raise
-    assert instance.host is not None
-    api.compute.snapshot_instance(instance.host, instance, image.id, api.ctx.auth_token or "")
     return image.id
 
 

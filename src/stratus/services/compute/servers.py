@@ -5,7 +5,10 @@ read side of the servers API, update and delete, and the one way every action ch
 found" for everyone but admins. Every state-changing request goes through
 :meth:`ServerApi.transition`: in one write transaction it locks the row, checks lock and state
 (409 with Nova's messages), sets the new task state, applies the change and records the
-instance action with the request id; the RPC cast happens after the commit.
+instance action with the request id; the RPC cast happens after the commit. :meth:`ServerApi.act`
+is transition + cast: when the cast cannot be sent the task state is put back and the caller
+gets a 503 (``cast_guard``). The transaction is re-run on transient database errors
+(``stratus.db.retry``): it does nothing but database work.
 
 Creation lives in ``create``, the actions in ``actions`` and ``moves``; they all build on
 this class.
@@ -23,6 +26,7 @@ from sqlalchemy.orm import Session
 from stratus.common import clock, exceptions
 from stratus.common.config import Config
 from stratus.common.context import RequestContext
+from stratus.db import retry
 from stratus.db.models.compute import Instance
 from stratus.db.repositories.compute import instance_actions, server_refs
 from stratus.db.repositories.compute import instances as repo
@@ -32,11 +36,12 @@ from stratus.objects.instance import Instance as InstanceObject
 from stratus.rpcapi.compute import ComputeAPI
 from stratus.rpcapi.conductor import ConductorAPI
 from stratus.services import servicegroup
-from stratus.services.compute import server_status
+from stratus.services.compute import cast_guard, server_status
 from stratus.services.image.images import Policy
 from stratus.services.network import server_ports
 
 Mutation = Callable[[Session, Instance], None]
+Send = Callable[[InstanceObject], None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -215,7 +220,43 @@ class ServerApi:
     def transition(
         self, uuid: str, t: Transition, mutate: Mutation | None = None
     ) -> InstanceObject:
-        """Check and apply ``t`` (plus ``mutate``) in one transaction; the updated instance."""
+        """Check and apply ``t`` (plus ``mutate``) in one transaction; the updated instance.
+
+        ``mutate`` may run more than once (the transaction is retried on transient database
+        errors): it must only change the session and keep what it finds for the caller in a
+        way a re-run overwrites."""
+        return self._transition(uuid, t, mutate)[1]
+
+    def act(
+        self,
+        uuid: str,
+        t: Transition,
+        send: Send,
+        mutate: Mutation | None = None,
+        undo: cast_guard.Undo | None = None,
+        target: cast_guard.Target = "compute",
+    ) -> InstanceObject:
+        """:meth:`transition`, then ``send(instance)`` (the cast); if that cannot be sent the
+        task state goes back, ``undo`` reverts the rest, and a 503 is raised."""
+        before, instance = self._transition(uuid, t, mutate)
+        with cast_guard.reverting(
+            self.db,
+            self.ctx,
+            uuid,
+            action=t.record or t.action,
+            set_task_state=instance.task_state,
+            previous_task_state=before,
+            target=target,
+            undo=undo,
+        ):
+            send(instance)
+        return instance
+
+    @retry.on_transient
+    def _transition(
+        self, uuid: str, t: Transition, mutate: Mutation | None
+    ) -> tuple[str | None, InstanceObject]:
+        """The task state before and the instance after ``t``."""
         with self.db.write() as session:
             row = self.load(session, uuid, lock=True)
             if t.check_lock:
@@ -225,6 +266,7 @@ class ServerApi:
             )
             if t.needs_host:
                 self.check_host(session, row)
+            before = row.task_state
             if t.new_task_state is not None:
                 row.task_state = t.new_task_state
             if mutate is not None:
@@ -233,8 +275,9 @@ class ServerApi:
             if t.record:
                 self.record_action(session, uuid, t.record)
             session.flush()
-            return repo.to_object(session, row)
+            return before, repo.to_object(session, row)
 
+    @retry.on_transient
     def update(self, uuid: str, changes: dict[str, Any]) -> ServerRecord:
         """``PUT /servers/{id}``: ``display_name``, ``display_description``, access IPs,
         ``auto_disk_config`` and ``hostname`` (keys are column names)."""
@@ -247,7 +290,35 @@ class ServerApi:
             return self.records(session, [row])[0]
 
     def delete(self, uuid: str, action: str = "delete") -> None:
-        """Delete: locally when never scheduled (or its host is down), else by the host."""
+        """Delete: locally when never scheduled (or its host is down), else by the host.
+
+        When the host cannot be told, the task state goes back and a 503 says nothing was
+        done (``cast_guard``); a pending resize's migration is ``finished`` again."""
+        prepared = self._prepare_delete(uuid)
+        if prepared is None:
+            return
+        before, instance, confirm = prepared
+        sent: list[str] = []
+
+        def undo(session: Session, row: Instance) -> None:
+            if confirm is not None and not sent:
+                cast_guard.migration_back(session, row.uuid, "confirming")
+
+        with cast_guard.reverting(
+            self.db, self.ctx, uuid, action="delete", set_task_state=states.DELETING,
+            previous_task_state=before, undo=undo,
+        ):  # fmt: skip
+            if confirm is not None:
+                source, migration = confirm
+                self.compute.confirm_resize(source, instance, migration)
+                sent.append("confirm_resize")
+            assert instance.host is not None
+            self.compute.terminate_instance(instance.host, instance)
+
+    @retry.on_transient
+    def _prepare_delete(self, uuid: str) -> tuple[str | None, InstanceObject, Any] | None:
+        """Deletes locally (None) or sets ``deleting``: task state before, instance, and the
+        pending resize to confirm first."""
         with self.db.write() as session:
             row = self.load(session, uuid, lock=True)
             self.check_lock(row)
@@ -259,19 +330,14 @@ class ServerApi:
                     service, self.cfg.default.service_down_time
                 )
             if not host_up:
-                self._local_delete(session, row)
-                return
+                self.local_delete(session, row)
+                return None
             confirm = self._pending_resize(session, row)
+            before = row.task_state
             row.task_state = states.DELETING
             row.updated_at = clock.utcnow()
             session.flush()
-            instance = repo.to_object(session, row)
-            host = row.host
-        if confirm is not None:
-            source, migration = confirm
-            self.compute.confirm_resize(source, instance, migration)
-        assert host is not None
-        self.compute.terminate_instance(host, instance)
+            return before, repo.to_object(session, row), confirm
 
     def _pending_resize(self, session: Session, row: Instance) -> Any:
         """A resize waiting for confirmation is confirmed first (Nova does the same)."""
@@ -283,7 +349,8 @@ class ServerApi:
         migration.status = "confirming"
         return migration.source_compute, server_refs.migration_ref(migration)
 
-    def _local_delete(self, session: Session, row: Instance) -> None:
+    def local_delete(self, session: Session, row: Instance) -> None:
+        """Release everything the instance holds and mark it deleted (in ``session``)."""
         now = clock.utcnow()
         server_ports.deallocate_for_instance(session, row.uuid)
         server_refs.delete_allocations(session, [row.uuid])

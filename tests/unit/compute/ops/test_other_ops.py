@@ -6,7 +6,7 @@ import pytest
 from tests.fixtures.instances import make_instance, make_vif
 from tests.unit.compute.conftest import World
 
-from stratus.common.exceptions import Conflict
+from stratus.common.exceptions import Conflict, MessagingTimeout
 from stratus.compute.ops.console import tail
 from stratus.objects import states as s
 from stratus.objects.image import ImageMeta
@@ -39,6 +39,28 @@ def test_failed_terminate_is_error_with_fault(world: World) -> None:
     got = world.conductor.get(inst.uuid)
     assert (got.vm_state, got.task_state, got.deleted) == (s.ERROR, None, False)
     assert "Failed to delete instance on host h1" in world.conductor.faults[0]["message"]
+
+
+def test_terminate_that_cannot_reach_the_conductor_stays_deleting(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the conductor died with the call: no ERROR for a delete that only lost its messages; the
+    # task stays "deleting" for the conductor's stuck-work check, which casts it again
+    inst = world.conductor.add(make_instance(host="h1", task_state=s.DELETING), [make_vif()])
+    world.env("h1")
+    world.driver().spawn(inst, None, [])
+
+    def unreachable(*_args: object) -> None:
+        raise MessagingTimeout("No reply to conductor.instance_destroyed within 60.0 s")
+
+    monkeypatch.setattr(world.conductor, "instance_destroyed", unreachable)
+    world.agents["h1"].terminate_instance(inst)
+    got = world.conductor.get(inst.uuid)
+    assert (got.vm_state, got.task_state, got.deleted) == (s.ACTIVE, s.DELETING, False)
+    assert world.conductor.faults == []
+    monkeypatch.undo()
+    world.agents["h1"].terminate_instance(got)  # the stuck-work check's second cast
+    assert world.conductor.destroyed == [inst.uuid]
 
 
 @pytest.mark.parametrize(("before", "after"), [(s.ACTIVE, s.RUNNING), (s.STOPPED, s.SHUTDOWN)])

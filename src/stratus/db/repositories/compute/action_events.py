@@ -89,3 +89,13 @@ def finish_event(
     if result == ERROR:
         action.message = ERROR
     session.flush()
+
+
+def latest_action(session: Session, instance_uuid: str) -> InstanceAction | None:
+    """The instance's newest action (the request whose work is being settled), if any."""
+    return session.scalars(
+        sa.select(InstanceAction)
+        .where(InstanceAction.instance_uuid == instance_uuid)
+        .order_by(InstanceAction.id.desc())
+        .limit(1)
+    ).one_or_none()

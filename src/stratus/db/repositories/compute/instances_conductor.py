@@ -215,3 +215,72 @@ def save_request_spec(session: Session, uuid: str, spec: RequestSpec) -> None:
 def load_request_spec(session: Session, uuid: str) -> RequestSpec | None:
     row = session.get(RequestSpecRecord, uuid)
     return RequestSpec.model_validate_json(row.spec) if row is not None else None
+
+
+def _last_change() -> sa.ColumnElement[dt.datetime]:
+    return sa.func.coalesce(Instance.updated_at, Instance.created_at)
+
+
+def unchanged_since(session: Session, before: dt.datetime, limit: int = 500) -> list[Instance]:
+    """Live instances building or in a task whose row has not changed since ``before``."""
+    query = (
+        sa.select(Instance)
+        .where(
+            Instance.deleted.is_(False),
+            sa.or_(Instance.vm_state == states.BUILDING, Instance.task_state.is_not(None)),
+            _last_change() < before,
+        )
+        .order_by(_last_change(), Instance.uuid)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def take_over(
+    session: Session,
+    uuid: str,
+    vm_state: str,
+    task_state: str | None,
+    before: dt.datetime,
+    values: Mapping[str, object] | None = None,
+) -> bool:
+    """Compare-and-set for recovering abandoned work: apply ``values`` (column: value) (and a new
+    ``updated_at``) only while the row is still in ``vm_state``/``task_state`` and unchanged
+    since ``before``. False: someone else (a conductor, the agent) moved it first."""
+    current_task = (
+        Instance.task_state.is_(None) if task_state is None else Instance.task_state == task_state
+    )
+    stmt = (
+        sa.update(Instance)
+        .where(
+            Instance.uuid == uuid,
+            Instance.deleted.is_(False),
+            Instance.vm_state == vm_state,
+            current_task,
+            _last_change() < before,
+        )
+        .values({"updated_at": clock.utcnow(), **(values or {})})
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(session.execute(stmt), "rowcount", 0))
+
+
+def take_for_scheduling(session: Session, uuid: str) -> bool:
+    """Compare-and-set at the start of a build: mark the instance as being scheduled (its
+    ``scheduled_at``) only while it is building, in ``scheduling``, on no host and not taken
+    before. False for a build message delivered again (see ``conductor/tasks/build.py``)."""
+    now = clock.utcnow()
+    stmt = (
+        sa.update(Instance)
+        .where(
+            Instance.uuid == uuid,
+            Instance.deleted.is_(False),
+            Instance.vm_state == states.BUILDING,
+            Instance.task_state == states.SCHEDULING,
+            Instance.host.is_(None),
+            Instance.scheduled_at.is_(None),
+        )
+        .values(scheduled_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(session.execute(stmt), "rowcount", 0))
