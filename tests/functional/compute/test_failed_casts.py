@@ -122,6 +122,15 @@ def test_failed_cast_reverts_the_task_state(plane, member, image_id, broken, bod
     broken.heal()
     r = action(plane, headers, sid, body)
     assert r.status_code == 202, r.text
+    # NOTE: let the work finish before the control plane stops, so no RPC call is cut off
+    # mid-way (it would wait out its timeout in the teardown)
+    done = {"stop": "SHUTOFF", "pause": "PAUSED", "suspend": "SUSPENDED"}
+    wait_for_status(
+        plane,
+        member.headers,
+        sid,
+        done.get(name, "VERIFY_RESIZE" if service == "conductor" else "ACTIVE"),
+    )
 
 
 def test_failed_delete_cast_leaves_the_server_usable(plane, member, image_id, broken):
