@@ -13,7 +13,6 @@ import socket
 import subprocess
 from pathlib import Path
 
-from tests.e2e.conftest import VENV_BIN
 from tests.e2e.processes import Processes
 from tests.fixtures.rabbit import RabbitBroker
 from tests.fixtures.waiting import scaled, wait_until
@@ -70,16 +69,11 @@ class ChaosProcesses(Processes):
         super().__init__(tmp_path, rabbit_url, db_url)
         self.argv: dict[str, tuple[tuple[str, ...], dict[str, str] | None]] = {}
 
+    log_mode = "ab"
+
     def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> None:
         self.argv[name] = (args, env)
-        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115
-        self.procs[name] = subprocess.Popen(
-            [str(VENV_BIN / "stratus"), "--data-dir", str(self.data), *args],
-            env={**self.env, **(env or {})},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        super().start(name, *args, env=env)
 
     def kill9(self, name: str) -> None:
         """SIGKILL to the process itself only (a QEMU guest it started must survive)."""

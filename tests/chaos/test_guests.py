@@ -21,12 +21,11 @@ from stratus.virt.qemu.driver import default_run_dir
 from tests.chaos import report
 from tests.chaos.deployment import RECOVERY_ENV, Injector
 from tests.chaos.servers import ChaosProcesses, PgCluster
-from tests.e2e.conftest import VENV_BIN, free_port
+from tests.e2e.conftest import free_port
 from tests.e2e.guest_lab import needs_qemu
-from tests.e2e.processes import MV, service_states, show_server, start_api, token, until
+from tests.e2e.processes import MV, service_states, show_server, start_qemu_plane, token, until
 from tests.e2e.qemu_cloud import SYNC_INTERVAL, clean_host, qemu_env
 from tests.fixtures.rabbit import RabbitBroker
-from tests.fixtures.waiting import scaled
 
 pytestmark = [pytest.mark.chaos, pytest.mark.chaos_smoke, pytest.mark.e2e, pytest.mark.rabbit,
               pytest.mark.postgres, needs_qemu]  # fmt: skip
@@ -79,16 +78,7 @@ def test_guest_keeps_running_through_control_plane_faults(
     qemu_procs: ChaosProcesses, chaos_pg: PgCluster, rabbit_broker: RabbitBroker
 ) -> None:
     p = qemu_procs
-    start_api(p)
-    p.start("conductor", "conductor")
-    p.start("scheduler", "scheduler")
-    p.start("agent", "compute", "--host", "cmp1", "--virt", "qemu")
-    manage = subprocess.run(
-        [str(VENV_BIN / "stratus"), "--data-dir", str(p.data), "manage", "image", "build-test",
-         "--register"],
-        env=p.env, capture_output=True, text=True, timeout=scaled(900),
-    )  # fmt: skip
-    assert manage.returncode == 0, manage.stdout + manage.stderr
+    start_qemu_plane(p)
     client = httpx.Client(headers={"X-Auth-Token": token(p), **MV}, timeout=60)
     until(lambda: service_states(client, p) == {"cmp1": "up"}, 90, "the agent up")
     server = _boot_guest(client, p)

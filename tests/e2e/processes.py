@@ -47,8 +47,11 @@ class Processes:
             self.env["STRATUS_DATABASE__CONNECTION"] = db_url
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
+    # NOTE: "ab" keeps the log of every start of a process that is restarted (the fault suite)
+    log_mode = "wb"
+
     def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> None:
-        log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115
+        log = open(self.logs / f"{name}.log", self.log_mode)  # noqa: SIM115
         self.procs[name] = subprocess.Popen(
             [str(VENV_BIN / "stratus"), "--data-dir", str(self.data), *args],
             env={**self.env, **(env or {})},
@@ -154,3 +157,19 @@ def upload_image(client: httpx.Client, p: Processes, name: str = "base") -> str:
 def start_api(p: Processes) -> None:
     p.start("api", "api")
     until(lambda: httpx.get(p.url("identity", "/v3"), timeout=2).status_code == 200, 120, "api")
+
+
+def start_qemu_plane(p: Processes) -> str:
+    """API, conductor, scheduler and a QEMU agent on host ``cmp1``, with the test image built
+    and registered as ``cirros``; what ``stratus manage image build-test`` printed."""
+    start_api(p)
+    p.start("conductor", "conductor")
+    p.start("scheduler", "scheduler")
+    p.start("agent", "compute", "--host", "cmp1", "--virt", "qemu")
+    manage = subprocess.run(
+        [str(VENV_BIN / "stratus"), "--data-dir", str(p.data), "manage", "image", "build-test",
+         "--register"],
+        env=p.env, capture_output=True, text=True, timeout=scaled(900),
+    )  # fmt: skip
+    assert manage.returncode == 0, manage.stdout + manage.stderr
+    return manage.stdout

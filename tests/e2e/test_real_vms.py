@@ -41,7 +41,7 @@ from stratus.virt.qemu.driver import default_run_dir
 from stratus.virt.qemu.qmp import QMPClient
 from tests.e2e.conftest import VENV_BIN, RunningCloud, free_port, openstack
 from tests.e2e.guest_lab import needs_qemu
-from tests.e2e.processes import Processes, start_api
+from tests.e2e.processes import Processes, start_qemu_plane
 from tests.e2e.qemu_cloud import SYNC_INTERVAL, clean_host, qemu_env, qemu_up
 from tests.fixtures.waiting import scaled, wait_until
 
@@ -405,17 +405,8 @@ def qemu_status(run_dir: Path, uuid: str) -> str:
 @pytest.mark.postgres
 def test_guests_outlive_their_agent_and_a_killed_qemu_shows_shutoff(procs: Processes) -> None:
     p = procs
-    start_api(p)
-    p.start("conductor", "conductor")
-    p.start("scheduler", "scheduler")
-    p.start("agent", "compute", "--host", "cmp1", "--virt", "qemu")
-    manage = subprocess.run(
-        [str(VENV_BIN / "stratus"), "--data-dir", str(p.data), "manage", "image", "build-test",
-         "--register"],
-        env=p.env, capture_output=True, text=True, timeout=scaled(900),
-    )  # fmt: skip
-    assert manage.returncode == 0, manage.stdout + manage.stderr
-    assert "registered: image cirros" in manage.stdout
+    printed = start_qemu_plane(p)
+    assert "registered: image cirros" in printed
     env = {**p.env, **read_openrc(p.data / "admin-openrc")}
     guide = Guide(env, p.data, p.data / "unused-key")
     guide.os("flavor", "create", "--vcpus", "1", "--ram", "128", "--disk", "1", "m1.nano")
