@@ -22,7 +22,7 @@ from stratus.common import context, exceptions
 from stratus.common.config import Config
 from stratus.conductor import network
 from stratus.db import retry
-from stratus.db.models.compute import Migration
+from stratus.db.models.compute import InstanceAction, Migration
 from stratus.db.repositories.compute import action_events, allocations, heartbeats
 from stratus.db.repositories.compute import instances_conductor as instances
 from stratus.db.repositories.compute import migrations_conductor as migrations
@@ -129,16 +129,8 @@ class DatabaseProxy:
     def action_event_start(
         self, instance_uuid: str, request_id: str, event: str, host: str
     ) -> None:
-        ctx = context.current()
         with self.db.write() as session:
-            action = action_events.ensure_action(
-                session,
-                instance_uuid,
-                request_id,
-                event,
-                ctx.user_id if ctx else None,
-                ctx.project_id if ctx else None,
-            )
+            action = _action(session, instance_uuid, request_id, event)
             action_events.start_event(session, action, event, host)
 
     @retry.on_transient
@@ -150,16 +142,8 @@ class DatabaseProxy:
         result: str,
         traceback: str | None = None,
     ) -> None:
-        ctx = context.current()
         with self.db.write() as session:
-            action = action_events.ensure_action(
-                session,
-                instance_uuid,
-                request_id,
-                event,
-                ctx.user_id if ctx else None,
-                ctx.project_id if ctx else None,
-            )
+            action = _action(session, instance_uuid, request_id, event)
             action_events.finish_event(session, action, event, result, traceback)
 
     def network_info(self, instance_uuid: str) -> list[VIF]:
@@ -230,6 +214,19 @@ class DatabaseProxy:
 
     def console_token_consume(self, token: str) -> ConsoleConnectInfo | None:
         return consoles.consume_token(self.db, token)
+
+
+def _action(session: Session, instance_uuid: str, request_id: str, event: str) -> InstanceAction:
+    """The instance action of ``request_id`` (made, by the calling user, if missing)."""
+    ctx = context.current()
+    return action_events.ensure_action(
+        session,
+        instance_uuid,
+        request_id,
+        event,
+        ctx.user_id if ctx else None,
+        ctx.project_id if ctx else None,
+    )
 
 
 def _or(value: float | None, default: float) -> float:

@@ -42,7 +42,7 @@ from stratus.conductor.stuck import (
     verdict,
 )
 from stratus.conductor.tasks.base import Services
-from stratus.db.repositories.compute import action_events, allocations, server_refs
+from stratus.db.repositories.compute import action_events, allocations
 from stratus.db.repositories.compute import instances_conductor as instances
 from stratus.db.repositories.compute import migrations_conductor as migrations
 from stratus.objects import states
@@ -203,15 +203,6 @@ def _end_task(
     return True
 
 
-def _host_up(services: Services, session: Session, host: str | None) -> bool:
-    if not host:
-        return False
-    service = server_refs.compute_service(session, host)
-    return service is not None and servicegroup.is_up(
-        service, services.cfg.default.service_down_time
-    )
-
-
 def _finish_delete(
     services: Services, proxy: DatabaseProxy, seen: _Seen, cutoff: dt.datetime
 ) -> bool:
@@ -220,7 +211,9 @@ def _finish_delete(
     with services.db.write() as session:
         if not instances.take_over(session, seen.uuid, seen.vm_state, states.DELETING, cutoff):
             return False
-        host_up = _host_up(services, session, seen.host)
+        host_up = servicegroup.compute_host_up(
+            session, seen.host, services.cfg.default.service_down_time
+        )
         instance = instances.to_object(session, instances.get(session, seen.uuid))
     if not host_up:
         LOG.warning("instance %s: finishing its interrupted delete here", seen.uuid)

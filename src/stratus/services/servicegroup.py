@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from stratus.common import clock, exceptions
 from stratus.common.config import Config
 from stratus.db.models.compute import AggregateHost, AggregateMetadata, ComputeService
-from stratus.db.repositories.compute import heartbeats
+from stratus.db.repositories.compute import heartbeats, server_refs
 
 COMPUTE = "stratus-compute"
 SCHEDULER = "stratus-scheduler"
@@ -59,6 +59,14 @@ def is_up(row: Liveness, service_down_time: int, now: dt.datetime | None = None)
         return False
     age = (now or clock.utcnow()) - row.last_seen_up
     return age <= dt.timedelta(seconds=service_down_time)
+
+
+def compute_host_up(session: Session, host: str | None, service_down_time: int) -> bool:
+    """Whether ``host`` has a stratus-compute service and it is up (False for no host)."""
+    if not host:
+        return False
+    service = server_refs.compute_service(session, host)
+    return service is not None and is_up(service, service_down_time)
 
 
 def state(row: ComputeService, cfg: Config) -> str:

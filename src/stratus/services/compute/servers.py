@@ -207,8 +207,7 @@ class ServerApi:
         """The instance's host, which must be up (409 otherwise, as Nova)."""
         if not row.host:
             raise exceptions.Conflict(f"Instance {row.uuid} is not ready")
-        service = server_refs.compute_service(session, row.host)
-        if service is None or not servicegroup.is_up(service, self.cfg.default.service_down_time):
+        if not servicegroup.compute_host_up(session, row.host, self.cfg.default.service_down_time):
             raise exceptions.Conflict(f"Compute service of {row.host} is unavailable at this time.")
         return row.host
 
@@ -323,13 +322,9 @@ class ServerApi:
             row = self.load(session, uuid, lock=True)
             self.check_lock(row)
             self.record_action(session, uuid, "delete")
-            host_up = False
-            if row.host:
-                service = server_refs.compute_service(session, row.host)
-                host_up = service is not None and servicegroup.is_up(
-                    service, self.cfg.default.service_down_time
-                )
-            if not host_up:
+            if not servicegroup.compute_host_up(
+                session, row.host, self.cfg.default.service_down_time
+            ):
                 self.local_delete(session, row)
                 return None
             confirm = self._pending_resize(session, row)
